@@ -1,0 +1,130 @@
+// wskemu: IRP completion (the stack walk of IofCompleteRequest) and
+// IofCallDriver.
+#include <wdm.h>
+
+#include "bug_check.hpp"
+#include "irql.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+
+using namespace wskemu::kernel;
+
+namespace {
+
+bool should_invoke(PIRP irp, UCHAR control) {
+    const bool success = NT_SUCCESS(irp->IoStatus.Status);
+    // Cancel may be set by IoCancelIrp on another thread at any time.
+    const bool cancelled = std::atomic_ref<BOOLEAN>(irp->Cancel).load(std::memory_order_acquire) != FALSE;
+    return (success && (control & SL_INVOKE_ON_SUCCESS)) || (!success && (control & SL_INVOKE_ON_ERROR)) ||
+           (cancelled && (control & SL_INVOKE_ON_CANCEL));
+}
+
+// What the I/O manager does once no completion routine stopped completion:
+// report status to the issuer, then release the IRP and its MDLs.
+void finish_irp(PIRP irp) {
+    if (irp->UserIosb != nullptr) {
+        *irp->UserIosb = irp->IoStatus;
+    }
+    if (irp->UserEvent != nullptr) {
+        KeSetEvent(irp->UserEvent, IO_NO_INCREMENT, FALSE);
+    }
+    PMDL mdl = irp->MdlAddress;
+    irp->MdlAddress = nullptr;
+    while (mdl != nullptr) {
+        PMDL next = mdl->Next;
+        if (mdl->MdlFlags & MDL_PAGES_LOCKED) {
+            MmUnlockPages(mdl);
+        }
+        IoFreeMdl(mdl);
+        mdl = next;
+    }
+    IoFreeIrp(irp);
+}
+
+}  // namespace
+
+/* IofCompleteRequest (ntoskrnl) */
+extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
+    (void)PriorityBoost;
+    if (Irp->CurrentLocation > Irp->StackCount) {
+        // No location is in use: the IRP was completed already, or never sent.
+        raise_bug_check(MULTIPLE_IRP_COMPLETE_REQUESTS, reinterpret_cast<ULONG_PTR>(Irp), 0, 0, 0,
+                        fmt::format("IoCompleteRequest: IRP {} has no stack location in use (CurrentLocation {}, "
+                                    "StackCount {}): it was completed twice, or completed without being sent",
+                                    static_cast<void*>(Irp), static_cast<int>(Irp->CurrentLocation),
+                                    static_cast<int>(Irp->StackCount)));
+    }
+    if (Irp->IoStatus.Status == STATUS_PENDING) {
+        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x0E, reinterpret_cast<ULONG_PTR>(Irp), 0, 0,
+                        fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(Irp)));
+    }
+    if (Irp->CancelRoutine != nullptr) {
+        raise_bug_check(CANCEL_STATE_IN_COMPLETED_IRP, reinterpret_cast<ULONG_PTR>(Irp),
+                        reinterpret_cast<ULONG_PTR>(Irp->CancelRoutine), 0, 0,
+                        fmt::format("IoCompleteRequest: IRP {} still has cancel routine {} set",
+                                    static_cast<void*>(Irp), reinterpret_cast<void*>(Irp->CancelRoutine)));
+    }
+
+    // Walk up from the current location; each routine belongs to the driver
+    // one location above and is passed that driver's device object.
+    while (Irp->CurrentLocation <= Irp->StackCount) {
+        PIO_STACK_LOCATION location = Irp->Tail.Overlay.CurrentStackLocation;
+        Irp->CurrentLocation++;
+        Irp->Tail.Overlay.CurrentStackLocation++;
+        Irp->PendingReturned = (location->Control & SL_PENDING_RETURNED) != 0;
+
+        PIO_COMPLETION_ROUTINE routine = location->CompletionRoutine;
+        PVOID context = location->Context;
+        const bool invoke = routine != nullptr && should_invoke(Irp, location->Control);
+        location->MinorFunction = 0;
+        location->Flags = 0;
+        location->Control = 0;
+        location->CompletionRoutine = nullptr;
+        location->Context = nullptr;
+
+        if (invoke) {
+            PDEVICE_OBJECT device = Irp->CurrentLocation > Irp->StackCount
+                                        ? nullptr
+                                        : Irp->Tail.Overlay.CurrentStackLocation->DeviceObject;
+            NTSTATUS status;
+            {
+                irql_scope scope(current_irql(), "completion routine");
+                status = routine(device, Irp, context);
+            }
+            if (status == STATUS_MORE_PROCESSING_REQUIRED) {
+                return;  // the routine owns the IRP now; it may be gone
+            }
+        } else if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount) {
+            // No routine to propagate the pending state upward: do it for it.
+            IoMarkIrpPending(Irp);
+        }
+    }
+    finish_irp(Irp);
+}
+
+/* IofCallDriver (ntoskrnl) */
+extern "C" NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    IoSetNextIrpStackLocation(Irp);
+    PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(Irp);
+    location->DeviceObject = DeviceObject;
+    PDRIVER_DISPATCH dispatch = DeviceObject->DriverObject->MajorFunction[location->MajorFunction];
+    return dispatch(DeviceObject, Irp);
+}
+
+/* IoSetCompletionRoutineEx (ntoskrnl): the routine is never unloaded from
+ * under the driver here, so this is IoSetCompletionRoutine. */
+extern "C" NTSTATUS NTAPI IoSetCompletionRoutineEx(PDEVICE_OBJECT DeviceObject, PIRP Irp,
+                                                   PIO_COMPLETION_ROUTINE CompletionRoutine, PVOID Context,
+                                                   BOOLEAN InvokeOnSuccess, BOOLEAN InvokeOnError,
+                                                   BOOLEAN InvokeOnCancel) {
+    (void)DeviceObject;
+    IoSetCompletionRoutine(Irp, CompletionRoutine, Context, InvokeOnSuccess, InvokeOnError, InvokeOnCancel);
+    return STATUS_SUCCESS;
+}
+
+/* IoIsOperationSynchronous (ntoskrnl) */
+extern "C" BOOLEAN NTAPI IoIsOperationSynchronous(PIRP Irp) {
+    return (Irp->Flags & IRP_SYNCHRONOUS_API) != 0 ? TRUE : FALSE;
+}

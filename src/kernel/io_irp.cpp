@@ -1,0 +1,97 @@
+// wskemu: IRP allocation, initialisation, reuse and release.
+#include <wdm.h>
+
+#include "bug_check.hpp"
+#include "ex_pool.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+#define WSKEMU_CALLER() _ReturnAddress()
+#else
+#define WSKEMU_CALLER() __builtin_return_address(0)
+#endif
+
+using namespace wskemu::kernel;
+
+namespace {
+
+constexpr ULONG irp_tag = 0x20707249;  // 'Irp '
+
+PIO_STACK_LOCATION past_last_location(PIRP irp, CCHAR stack_size) {
+    return reinterpret_cast<PIO_STACK_LOCATION>(reinterpret_cast<PUCHAR>(irp) + sizeof(IRP)) + stack_size;
+}
+
+void check_is_irp(PIRP irp, const char* function) {
+    if (irp == nullptr || irp->Type != IO_TYPE_IRP) {
+        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x1, reinterpret_cast<ULONG_PTR>(irp), 0, 0,
+                        fmt::format("{}: {} is not an IRP (Type {})", function, static_cast<void*>(irp),
+                                    irp == nullptr ? -1 : irp->Type));
+    }
+}
+
+}  // namespace
+
+/* IoAllocateIrp (ntoskrnl) */
+extern "C" PIRP NTAPI IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota) {
+    if (StackSize < 0) {
+        return nullptr;
+    }
+    const USHORT size = IoSizeOfIrp(StackSize);
+    auto irp = static_cast<PIRP>(tracked_allocate(block_kind::irp, size, irp_tag, true, WSKEMU_CALLER()));
+    if (irp == nullptr) {
+        return nullptr;
+    }
+    IoInitializeIrp(irp, size, StackSize);
+    irp->AllocationFlags = IRP_ALLOCATED_FIXED_SIZE | (ChargeQuota ? IRP_QUOTA_CHARGED : 0);
+    return irp;
+}
+
+/* IoInitializeIrp (ntoskrnl) */
+extern "C" VOID NTAPI IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize) {
+    std::memset(Irp, 0, PacketSize);
+    Irp->Type = IO_TYPE_IRP;
+    Irp->Size = PacketSize;
+    Irp->StackCount = StackSize;
+    Irp->CurrentLocation = static_cast<CHAR>(StackSize + 1);
+    Irp->ApcEnvironment = 0;
+    Irp->ThreadListEntry.Flink = &Irp->ThreadListEntry;
+    Irp->ThreadListEntry.Blink = &Irp->ThreadListEntry;
+    Irp->Tail.Overlay.CurrentStackLocation = past_last_location(Irp, StackSize);
+}
+
+/* IoReuseIrp (ntoskrnl) */
+extern "C" VOID NTAPI IoReuseIrp(PIRP Irp, NTSTATUS Iostatus) {
+    check_is_irp(Irp, "IoReuseIrp");
+    if (Irp->CancelRoutine != nullptr) {
+        raise_bug_check(CANCEL_STATE_IN_COMPLETED_IRP, reinterpret_cast<ULONG_PTR>(Irp),
+                        reinterpret_cast<ULONG_PTR>(Irp->CancelRoutine), 0, 0,
+                        fmt::format("IoReuseIrp: IRP {} still has a cancel routine set", static_cast<void*>(Irp)));
+    }
+    const UCHAR allocation_flags = Irp->AllocationFlags;
+    IoInitializeIrp(Irp, Irp->Size, Irp->StackCount);
+    Irp->AllocationFlags = allocation_flags;
+    Irp->IoStatus.Status = Iostatus;
+}
+
+/* IoFreeIrp (ntoskrnl) */
+extern "C" VOID NTAPI IoFreeIrp(PIRP Irp) {
+    if (Irp == nullptr || !is_live_block(Irp, block_kind::irp)) {
+        // Let the allocator tell a double free from a bad address.
+        tracked_free(Irp, block_kind::irp, 0, false, "IoFreeIrp");
+        return;
+    }
+    check_is_irp(Irp, "IoFreeIrp");
+    tracked_free(Irp, block_kind::irp, 0, false, "IoFreeIrp");
+}
+
+/* wskemu_IoStackOverflow: IoSetNextIrpStackLocation ran out of locations. */
+extern "C" VOID NTAPI wskemu_IoStackOverflow(PIRP Irp) {
+    raise_bug_check(NO_MORE_IRP_STACK_LOCATIONS, reinterpret_cast<ULONG_PTR>(Irp), 0, 0, 0,
+                    fmt::format("IRP {} has no free stack location left (StackCount {}, CurrentLocation {})",
+                                static_cast<void*>(Irp), static_cast<int>(Irp->StackCount),
+                                static_cast<int>(Irp->CurrentLocation)));
+}

@@ -1,0 +1,73 @@
+// wskemu: per-thread IRQL.
+#include "irql.hpp"
+
+#include <wdm.h>
+
+#include "bug_check.hpp"
+
+#include <fmt/format.h>
+
+namespace wskemu::kernel {
+
+namespace {
+thread_local KIRQL thread_irql = PASSIVE_LEVEL;
+}
+
+KIRQL current_irql() noexcept { return thread_irql; }
+
+void set_current_irql(KIRQL irql) noexcept { thread_irql = irql; }
+
+irql_scope::irql_scope(KIRQL irql, const char* what) noexcept : saved_(thread_irql), expected_(irql), what_(what) {
+    thread_irql = irql;
+}
+
+irql_scope::~irql_scope() noexcept(false) {
+    const KIRQL left = thread_irql;
+    thread_irql = saved_;
+    if (left != expected_ && std::uncaught_exceptions() == 0) {
+        raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, left, expected_, 0, 0,
+                        fmt::format("{} returned at IRQL {} but was called at IRQL {}: callbacks must restore "
+                                    "the IRQL they were called at",
+                                    what_, left, expected_));
+    }
+}
+
+}  // namespace wskemu::kernel
+
+using wskemu::kernel::raise_bug_check;
+using wskemu::kernel::thread_irql;
+
+/* KeGetCurrentIrql (hal) */
+extern "C" KIRQL NTAPI KeGetCurrentIrql(void) { return thread_irql; }
+
+/* KfRaiseIrql (hal): the body of the KeRaiseIrql macro. */
+extern "C" KIRQL NTAPI KfRaiseIrql(KIRQL NewIrql) {
+    const KIRQL old = thread_irql;
+    if (NewIrql < old) {
+        raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, old, NewIrql, 0, 0,
+                        fmt::format("KeRaiseIrql to IRQL {} from the higher IRQL {}", NewIrql, old));
+    }
+    thread_irql = NewIrql;
+    return old;
+}
+
+/* KeLowerIrql (hal) */
+extern "C" VOID NTAPI KeLowerIrql(KIRQL NewIrql) {
+    const KIRQL old = thread_irql;
+    if (NewIrql > old) {
+        raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, old, NewIrql, 0, 0,
+                        fmt::format("KeLowerIrql to IRQL {} from the lower IRQL {}", NewIrql, old));
+    }
+    thread_irql = NewIrql;
+}
+
+/* KeRaiseIrqlToDpcLevel (hal) */
+extern "C" KIRQL NTAPI KeRaiseIrqlToDpcLevel(void) { return KfRaiseIrql(DISPATCH_LEVEL); }
+
+/* PAGED_CODE() failed: pageable code running above APC_LEVEL. */
+extern "C" VOID NTAPI wskemu_PagedCodeViolation(PCSTR Function) {
+    const KIRQL irql = thread_irql;
+    raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, 0,
+                    fmt::format("PAGED_CODE() in {} at IRQL {} (maximum APC_LEVEL)", Function ? Function : "?",
+                                irql));
+}

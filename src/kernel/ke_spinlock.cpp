@@ -1,0 +1,206 @@
+// wskemu: spin locks. The KSPIN_LOCK word holds an owner marker (the address
+// of a per-thread byte, low bit set) so that releases by the wrong thread and
+// recursive acquisitions are reported instead of corrupting or hanging.
+#include <wdm.h>
+
+#include "ke_spinlock.hpp"
+
+#include "bug_check.hpp"
+#include "irql.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <thread>
+
+namespace wskemu::kernel {
+
+namespace {
+
+alignas(8) thread_local char owner_tag;
+
+ULONG_PTR owner_marker() noexcept { return reinterpret_cast<ULONG_PTR>(&owner_tag) | 1; }
+
+// Raises the IRQL to DISPATCH_LEVEL, checking that it is not a lowering.
+KIRQL raise_to_dispatch(const char* function) {
+    const KIRQL old = current_irql();
+    if (old > DISPATCH_LEVEL) {
+        raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, old, DISPATCH_LEVEL, 0, 0,
+                        fmt::format("{} at IRQL {}: it raises to DISPATCH_LEVEL, which would lower the IRQL",
+                                    function, old));
+    }
+    set_current_irql(DISPATCH_LEVEL);
+    return old;
+}
+
+void require_dispatch_level(const char* function) {
+    const KIRQL irql = current_irql();
+    if (irql < DISPATCH_LEVEL) {
+        raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, irql, DISPATCH_LEVEL, 0, 0,
+                        fmt::format("{} at IRQL {}: the caller must already be at DISPATCH_LEVEL", function, irql));
+    }
+}
+
+}  // namespace
+
+/// Takes @p lock for the calling thread, spinning with backoff; the IRQL is
+/// the caller's business.
+void acquire_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
+    const ULONG_PTR me = owner_marker();
+    std::atomic_ref<ULONG_PTR> word(*lock);
+    if (word.load(std::memory_order_relaxed) == me) {
+        raise_bug_check(SPIN_LOCK_ALREADY_OWNED, reinterpret_cast<ULONG_PTR>(lock), 0, 0, 0,
+                        fmt::format("{}({}): the calling thread already holds this spin lock (Windows would spin "
+                                    "forever)",
+                                    function, static_cast<void*>(lock)));
+    }
+    unsigned spins = 1;
+    for (;;) {
+        ULONG_PTR expected = 0;
+        if (word.load(std::memory_order_relaxed) == 0 &&
+            word.compare_exchange_weak(expected, me, std::memory_order_acquire, std::memory_order_relaxed)) {
+            return;
+        }
+        // The holder may be a preempted host thread: back off, then yield.
+        if (spins <= 64) {
+            for (unsigned i = 0; i < spins; ++i) {
+                YieldProcessor();
+            }
+            spins *= 2;
+        } else {
+            std::this_thread::yield();
+        }
+    }
+}
+
+/// Gives @p lock back, reporting SPIN_LOCK_NOT_OWNED unless the calling thread holds it.
+void release_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
+    const ULONG_PTR me = owner_marker();
+    ULONG_PTR expected = me;
+    if (!std::atomic_ref<ULONG_PTR>(*lock).compare_exchange_strong(expected, 0, std::memory_order_release,
+                                                                   std::memory_order_relaxed)) {
+        raise_bug_check(SPIN_LOCK_NOT_OWNED, reinterpret_cast<ULONG_PTR>(lock), expected, 0, 0,
+                        fmt::format("{}({}): the spin lock is {} the calling thread", function,
+                                    static_cast<void*>(lock), expected == 0 ? "not held, not even by" : "held by another thread than"));
+    }
+}
+
+/// Tries once to take @p lock; false if any thread (this one included) holds it.
+bool try_acquire_spin_lock_raw(PKSPIN_LOCK lock) noexcept {
+    ULONG_PTR expected = 0;
+    return std::atomic_ref<ULONG_PTR>(*lock).compare_exchange_strong(expected, owner_marker(),
+                                                                     std::memory_order_acquire,
+                                                                     std::memory_order_relaxed);
+}
+
+/// Acquires at DISPATCH_LEVEL and returns the previous IRQL.
+KIRQL acquire_spin_lock(PKSPIN_LOCK lock, const char* function) {
+    const KIRQL old = raise_to_dispatch(function);
+    try {
+        acquire_spin_lock_raw(lock, function);
+    } catch (...) {
+        set_current_irql(old);
+        throw;
+    }
+    return old;
+}
+
+/// Releases and returns to @p new_irql.
+void release_spin_lock(PKSPIN_LOCK lock, KIRQL new_irql, const char* function) {
+    release_spin_lock_raw(lock, function);
+    set_current_irql(new_irql);
+}
+
+}  // namespace wskemu::kernel
+
+namespace kernel = wskemu::kernel;
+
+/* KeAcquireSpinLockRaiseToDpc (ntoskrnl): the body of KeAcquireSpinLock. */
+extern "C" KIRQL NTAPI KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock) {
+    return kernel::acquire_spin_lock(SpinLock, "KeAcquireSpinLock");
+}
+
+/* KfAcquireSpinLock (hal) */
+extern "C" KIRQL NTAPI KfAcquireSpinLock(PKSPIN_LOCK SpinLock) {
+    return kernel::acquire_spin_lock(SpinLock, "KfAcquireSpinLock");
+}
+
+/* KeReleaseSpinLock (ntoskrnl) */
+extern "C" VOID NTAPI KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql) {
+    kernel::release_spin_lock(SpinLock, NewIrql, "KeReleaseSpinLock");
+}
+
+/* KfReleaseSpinLock (hal) */
+extern "C" VOID NTAPI KfReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql) {
+    kernel::release_spin_lock(SpinLock, NewIrql, "KfReleaseSpinLock");
+}
+
+/* KeAcquireSpinLockAtDpcLevel (ntoskrnl) */
+extern "C" VOID NTAPI KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) {
+    kernel::require_dispatch_level("KeAcquireSpinLockAtDpcLevel");
+    kernel::acquire_spin_lock_raw(SpinLock, "KeAcquireSpinLockAtDpcLevel");
+}
+
+/* KeReleaseSpinLockFromDpcLevel (ntoskrnl) */
+extern "C" VOID NTAPI KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) {
+    kernel::release_spin_lock_raw(SpinLock, "KeReleaseSpinLockFromDpcLevel");
+}
+
+/* KeTryToAcquireSpinLockAtDpcLevel (ntoskrnl) */
+extern "C" BOOLEAN FASTCALL KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) {
+    kernel::require_dispatch_level("KeTryToAcquireSpinLockAtDpcLevel");
+    return kernel::try_acquire_spin_lock_raw(SpinLock) ? TRUE : FALSE;
+}
+
+/* KeTestSpinLock (ntoskrnl): TRUE if the lock is free at this instant. */
+extern "C" BOOLEAN FASTCALL KeTestSpinLock(PKSPIN_LOCK SpinLock) {
+    return std::atomic_ref<ULONG_PTR>(*SpinLock).load(std::memory_order_relaxed) == 0 ? TRUE : FALSE;
+}
+
+/* KeAcquireSpinLockForDpc (ntoskrnl): raises only if not already at DISPATCH_LEVEL. */
+extern "C" KIRQL NTAPI KeAcquireSpinLockForDpc(PKSPIN_LOCK SpinLock) {
+    return kernel::acquire_spin_lock(SpinLock, "KeAcquireSpinLockForDpc");
+}
+
+/* KeReleaseSpinLockForDpc (ntoskrnl) */
+extern "C" VOID NTAPI KeReleaseSpinLockForDpc(PKSPIN_LOCK SpinLock, KIRQL OldIrql) {
+    kernel::release_spin_lock(SpinLock, OldIrql, "KeReleaseSpinLockForDpc");
+}
+
+/* KeAcquireInStackQueuedSpinLock (ntoskrnl): the emulator does not queue
+ * waiters; the handle records the lock and the previous IRQL. */
+extern "C" VOID FASTCALL KeAcquireInStackQueuedSpinLock(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle) {
+    LockHandle->LockQueue.Next = nullptr;
+    LockHandle->LockQueue.Lock = SpinLock;
+    LockHandle->OldIrql = kernel::acquire_spin_lock(SpinLock, "KeAcquireInStackQueuedSpinLock");
+}
+
+/* KeReleaseInStackQueuedSpinLock (ntoskrnl) */
+extern "C" VOID FASTCALL KeReleaseInStackQueuedSpinLock(PKLOCK_QUEUE_HANDLE LockHandle) {
+    kernel::release_spin_lock(LockHandle->LockQueue.Lock, LockHandle->OldIrql, "KeReleaseInStackQueuedSpinLock");
+}
+
+/* KeAcquireInStackQueuedSpinLockAtDpcLevel (ntoskrnl) */
+extern "C" VOID FASTCALL KeAcquireInStackQueuedSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock,
+                                                                  PKLOCK_QUEUE_HANDLE LockHandle) {
+    kernel::require_dispatch_level("KeAcquireInStackQueuedSpinLockAtDpcLevel");
+    LockHandle->LockQueue.Next = nullptr;
+    LockHandle->LockQueue.Lock = SpinLock;
+    LockHandle->OldIrql = DISPATCH_LEVEL;
+    kernel::acquire_spin_lock_raw(SpinLock, "KeAcquireInStackQueuedSpinLockAtDpcLevel");
+}
+
+/* KeReleaseInStackQueuedSpinLockFromDpcLevel (ntoskrnl) */
+extern "C" VOID FASTCALL KeReleaseInStackQueuedSpinLockFromDpcLevel(PKLOCK_QUEUE_HANDLE LockHandle) {
+    kernel::release_spin_lock_raw(LockHandle->LockQueue.Lock, "KeReleaseInStackQueuedSpinLockFromDpcLevel");
+}
+
+/* KeAcquireInStackQueuedSpinLockForDpc (ntoskrnl) */
+extern "C" VOID FASTCALL KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle) {
+    KeAcquireInStackQueuedSpinLock(SpinLock, LockHandle);
+}
+
+/* KeReleaseInStackQueuedSpinLockForDpc (ntoskrnl) */
+extern "C" VOID FASTCALL KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDLE LockHandle) {
+    KeReleaseInStackQueuedSpinLock(LockHandle);
+}
