@@ -52,10 +52,9 @@ set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 
 # Windows SDK macros (_WIN32_WINNT=0x0A00, WIN32_LEAN_AND_MEAN, NOMINMAX) are NOT
-# set globally here: driver-side code compiles against include/wdk and must see
-# the same macros as on Linux. The project adds them to host-side targets only
-# (WSKEMU_WINDOWS_HOST_DEFINITIONS, applied in src/CMakeLists.txt).
-set(WSKEMU_WINDOWS_HOST_DEFINITIONS _WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX)
+# set here: they would reach driver-side code, which compiles against
+# include/wdk and must see the same macros as on Linux. src/CMakeLists.txt adds
+# them to the host-side target (src/net) only, inside if(WIN32).
 
 # Test programs run under Wine. The wrapper sets WINEPREFIX (under the build
 # tree), WINEDEBUG etc. and starts a detached wineserver if none runs yet, so a

@@ -1,6 +1,7 @@
 // wskemu: object references and kernel handles.
 #include "ob_object.hpp"
 
+#include "ke_dispatcher.hpp"
 #include "log.hpp"
 #include "ps_thread.hpp"
 
@@ -116,11 +117,19 @@ NTSTATUS create_handle(void* body, ACCESS_MASK granted_access, HANDLE* handle) {
 }
 
 std::size_t live_object_count() {
+    // Lock order: dispatcher, then the table (thread exit takes them so).
+    std::lock_guard dispatcher(dispatcher_lock());
     auto& t = table();
     std::lock_guard lock(t.lock);
     std::size_t n = 0;
     for (const auto& [body, entry] : t.objects) {
-        n += entry.type->delete_procedure != nullptr ? 1 : 0;
+        if (entry.type->delete_procedure == nullptr) {
+            continue;
+        }
+        if (entry.type == &thread_type && static_cast<_ETHREAD*>(body)->Tcb.Header.SignalState == 0) {
+            continue;  // a running thread: its own reference keeps it
+        }
+        ++n;
     }
     return n;
 }

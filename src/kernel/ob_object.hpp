@@ -38,7 +38,8 @@ _OBJECT_TYPE* object_type_of(void* body);
 /// Creates a kernel handle to @p body, which takes one reference.
 NTSTATUS create_handle(void* body, ACCESS_MASK granted_access, HANDLE* handle);
 
-/// Number of live objects that can be deleted (for leak checks in tests).
+/// Number of live objects that can be deleted, not counting threads that are
+/// still running (their own reference keeps them): for leak checks in tests.
 std::size_t live_object_count();
 
 }  // namespace wskemu::kernel

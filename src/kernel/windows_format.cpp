@@ -569,8 +569,8 @@ private:
                 ++shown;
             }
         }
-        const std::size_t pad =
-            spec.width > 0 && shown < static_cast<std::size_t>(spec.width) ? static_cast<std::size_t>(spec.width) - shown : 0;
+        const std::size_t width = spec.width > 0 ? static_cast<std::size_t>(spec.width) : 0;
+        const std::size_t pad = shown < width ? width - shown : 0;
         if (!spec.minus) {
             out_.append(pad, ' ');
         }

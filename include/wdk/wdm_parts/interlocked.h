@@ -178,7 +178,25 @@ FORCEINLINE VOID WritePointerRelease(PVOID volatile *Destination, PVOID Value) {
     __atomic_store_n(Destination, Value, __ATOMIC_RELEASE);
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define WSKEMU_THREAD_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WSKEMU_THREAD_SANITIZER 1
+#endif
+#endif
+#ifdef WSKEMU_THREAD_SANITIZER
+/* GCC rejects __atomic_thread_fence under ThreadSanitizer; a sequentially
+ * consistent read-modify-write of one shared word orders memory for both the
+ * sanitizer and the processor. */
+FORCEINLINE VOID wskemu_MemoryBarrier(void) {
+    static LONG volatile word;
+    (void)__atomic_fetch_add(&word, 0, WSKEMU_SEQ);
+}
+#define MemoryBarrier() wskemu_MemoryBarrier()
+#else
 #define MemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 #define KeMemoryBarrierWithoutFence() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 #if defined(__x86_64__) || defined(__i386__)
 #define YieldProcessor() __builtin_ia32_pause()
