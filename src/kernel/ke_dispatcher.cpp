@@ -305,7 +305,10 @@ void check_wait_irql(const LARGE_INTEGER* timeout, const char* function, void* r
     raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(return_address),
                     fmt::format("{} at IRQL {} with {}: waits must be at IRQL <= APC_LEVEL, or a zero timeout at "
                                 "DISPATCH_LEVEL",
-                                function, irql, timeout == nullptr ? "no timeout" : poll ? "a zero timeout" : "a timeout"));
+                                function, irql,
+                                timeout == nullptr ? "no timeout"
+                                : poll             ? "a zero timeout"
+                                                   : "a timeout"));
 }
 
 }  // namespace wskemu::kernel

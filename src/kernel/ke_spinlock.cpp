@@ -79,9 +79,10 @@ void release_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
     ULONG_PTR expected = me;
     if (!std::atomic_ref<ULONG_PTR>(*lock).compare_exchange_strong(expected, 0, std::memory_order_release,
                                                                    std::memory_order_relaxed)) {
-        raise_bug_check(SPIN_LOCK_NOT_OWNED, reinterpret_cast<ULONG_PTR>(lock), expected, 0, 0,
-                        fmt::format("{}({}): the spin lock is {} the calling thread", function,
-                                    static_cast<void*>(lock), expected == 0 ? "not held, not even by" : "held by another thread than"));
+        raise_bug_check(
+            SPIN_LOCK_NOT_OWNED, reinterpret_cast<ULONG_PTR>(lock), expected, 0, 0,
+            fmt::format("{}({}): the spin lock is {} the calling thread", function, static_cast<void*>(lock),
+                        expected == 0 ? "not held, not even by" : "held by another thread than"));
     }
 }
 

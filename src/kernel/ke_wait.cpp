@@ -13,9 +13,6 @@
 
 namespace {
 
-// Windows' STOP code for too many objects or a missing wait block array.
-constexpr ULONG maximum_wait_objects_exceeded = 0x0000000C;
-
 #if defined(_MSC_VER)
 #define WSKEMU_RETURN_ADDRESS() _ReturnAddress()
 #else
@@ -50,7 +47,7 @@ extern "C" NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], 
     void* const caller = WSKEMU_RETURN_ADDRESS();
     if (Count > MAXIMUM_WAIT_OBJECTS || (Count > THREAD_WAIT_OBJECTS && WaitBlockArray == nullptr)) {
         wskemu::kernel::raise_bug_check(
-            maximum_wait_objects_exceeded, Count, reinterpret_cast<ULONG_PTR>(WaitBlockArray), 0, 0,
+            MAXIMUM_WAIT_OBJECTS_EXCEEDED, Count, reinterpret_cast<ULONG_PTR>(WaitBlockArray), 0, 0,
             fmt::format("KeWaitForMultipleObjects with {} objects and {}: at most {} objects without a wait block "
                         "array and {} with one",
                         Count, WaitBlockArray == nullptr ? "no wait block array" : "a wait block array",

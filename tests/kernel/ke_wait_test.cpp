@@ -136,7 +136,8 @@ TEST(KeWaitForSingleObject, WaitsOnAMutexRecursively) {
     EXPECT_EQ(mutex.OwnerThread, KeGetCurrentThread());
     // Another thread cannot take it until both acquisitions are released.
     LARGE_INTEGER zero{};
-    std::thread other([&] { EXPECT_EQ(KeWaitForSingleObject(&mutex, Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT); });
+    std::thread other(
+        [&] { EXPECT_EQ(KeWaitForSingleObject(&mutex, Executive, KernelMode, FALSE, &zero), STATUS_TIMEOUT); });
     other.join();
     EXPECT_EQ(KeReleaseMutex(&mutex, FALSE), -1);
     EXPECT_EQ(KeReleaseMutex(&mutex, FALSE), 0);
