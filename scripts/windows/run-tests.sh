@@ -44,6 +44,8 @@ cmake --build "$build" -j "$jobs"
 # Warm Wine for the whole run; stop it however we leave.
 wskemu_wine_env "$build/wine-prefix"
 trap wskemu_wine_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 step "starting Wine (prefix $WINEPREFIX)"
 wskemu_wine_start
 

@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <new>
 #include <system_error>
@@ -62,21 +64,25 @@ void finish_thread(_ETHREAD* thread, NTSTATUS status) noexcept {
     dereference_object(thread);
 }
 
-// Owns the object of a host thread that the emulator did not start.
-struct adopted_thread {
-    _ETHREAD* thread = nullptr;
-    adopted_thread() = default;
-    adopted_thread(const adopted_thread&) = delete;
-    adopted_thread& operator=(const adopted_thread&) = delete;
-    ~adopted_thread() {
-        if (thread != nullptr) {
-            current_thread_object = nullptr;
-            finish_thread(thread, STATUS_SUCCESS);
-        }
-    }
-};
+// Ends the object of a host thread that the emulator did not start, when that
+// thread exits. A thread-specific key, not a thread_local destructor: with
+// MinGW's emulated TLS, thread_local storage is freed before thread_local
+// destructors run (docs/windows.md); the key hands us the object directly.
+extern "C" void release_adopted_thread(void* object) {
+    current_thread_object = nullptr;
+    finish_thread(static_cast<_ETHREAD*>(object), STATUS_SUCCESS);
+}
 
-thread_local adopted_thread adopted;
+pthread_key_t adopted_thread_key() {
+    static const pthread_key_t key = [] {
+        pthread_key_t k{};
+        if (pthread_key_create(&k, release_adopted_thread) != 0) {
+            std::terminate();
+        }
+        return k;
+    }();
+    return key;
+}
 
 void run_system_thread(_ETHREAD* thread) {
     current_thread_object = thread;
@@ -109,7 +115,7 @@ _ETHREAD* current_thread() noexcept {
         if (thread == nullptr) {
             std::terminate();
         }
-        adopted.thread = thread;
+        pthread_setspecific(adopted_thread_key(), thread);
         current_thread_object = thread;
     }
     return current_thread_object;
