@@ -1,6 +1,7 @@
 // wskemu: the executive pool: ExAllocatePool*, ExFreePool*, lookaside lists,
 // and the tracked allocator that IRPs and MDLs share.
 #include "ex_pool.hpp"
+#include "caller_address.hpp"
 
 #include <wdm.h>
 
@@ -33,12 +34,6 @@
 #define WSKEMU_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-#if defined(_MSC_VER)
-#include <intrin.h>
-#define WSKEMU_CALLER() _ReturnAddress()
-#else
-#define WSKEMU_CALLER() __builtin_return_address(0)
-#endif
 
 namespace wskemu::kernel {
 

@@ -2,18 +2,13 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "caller_address.hpp"
 #include "ex_pool.hpp"
 
 #include <fmt/format.h>
 
 #include <cstring>
 
-#if defined(_MSC_VER)
-#include <intrin.h>
-#define WSKEMU_CALLER() _ReturnAddress()
-#else
-#define WSKEMU_CALLER() __builtin_return_address(0)
-#endif
 
 using namespace wskemu::kernel;
 

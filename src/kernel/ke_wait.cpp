@@ -3,6 +3,7 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "caller_address.hpp"
 #include "irql.hpp"
 #include "ke_dispatcher.hpp"
 
@@ -11,16 +12,6 @@
 #include <array>
 #include <thread>
 
-namespace {
-
-#if defined(_MSC_VER)
-#define WSKEMU_RETURN_ADDRESS() _ReturnAddress()
-#else
-#define WSKEMU_RETURN_ADDRESS() __builtin_return_address(0)
-#endif
-
-}  // namespace
-
 /* KeWaitForSingleObject (ntoskrnl): WaitReason, WaitMode and Alertable are
  * ignored (no APCs). */
 extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
@@ -28,7 +19,7 @@ extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitR
     (void)WaitReason;
     (void)WaitMode;
     (void)Alertable;
-    wskemu::kernel::check_wait_irql(Timeout, "KeWaitForSingleObject", WSKEMU_RETURN_ADDRESS());
+    wskemu::kernel::check_wait_irql(Timeout, "KeWaitForSingleObject", WSKEMU_CALLER());
     auto* header = static_cast<DISPATCHER_HEADER*>(Object);
     return wskemu::kernel::wait_for_objects(1, &header, WaitAny,
                                             wskemu::kernel::wait_timeout::from_wdk(Timeout));
@@ -44,7 +35,7 @@ extern "C" NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], 
     (void)WaitReason;
     (void)WaitMode;
     (void)Alertable;
-    void* const caller = WSKEMU_RETURN_ADDRESS();
+    void* const caller = WSKEMU_CALLER();
     if (Count > MAXIMUM_WAIT_OBJECTS || (Count > THREAD_WAIT_OBJECTS && WaitBlockArray == nullptr)) {
         wskemu::kernel::raise_bug_check(
             MAXIMUM_WAIT_OBJECTS_EXCEEDED, Count, reinterpret_cast<ULONG_PTR>(WaitBlockArray), 0, 0,
@@ -73,7 +64,7 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
     const KIRQL irql = wskemu::kernel::current_irql();
     if (irql > APC_LEVEL) {
         wskemu::kernel::raise_bug_check(
-            IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(WSKEMU_RETURN_ADDRESS()),
+            IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(WSKEMU_CALLER()),
             fmt::format("KeDelayExecutionThread at IRQL {}: it must be called at IRQL <= APC_LEVEL", irql));
     }
     if (Interval == nullptr) {

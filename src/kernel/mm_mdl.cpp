@@ -2,6 +2,7 @@
 // its own address; the page frame array holds virtual page numbers, which is
 // all that drivers can observe of it.
 #include "mm_mdl.hpp"
+#include "caller_address.hpp"
 
 #include "bug_check.hpp"
 #include "ex_pool.hpp"
@@ -14,12 +15,6 @@
 #include <mutex>
 #include <unordered_map>
 
-#if defined(_MSC_VER)
-#include <intrin.h>
-#define WSKEMU_CALLER() _ReturnAddress()
-#else
-#define WSKEMU_CALLER() __builtin_return_address(0)
-#endif
 
 using namespace wskemu::kernel;
 
