@@ -217,7 +217,8 @@ error get_socket_option(const Socket& s, const option_state& state, socket_optio
         read(tcp::no_delay(), as_bool);
         break;
     case socket_option::linger:
-        read(asio::socket_base::linger(), [](const asio::socket_base::linger& l) { return l.enabled() ? l.timeout() : -1; });
+        read(asio::socket_base::linger(),
+             [](const asio::socket_base::linger& l) { return l.enabled() ? l.timeout() : -1; });
         break;
     case socket_option::v6_only:
         if (state.family != address_family::ipv6) {

@@ -9,6 +9,7 @@
 #include "socket_option.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -19,6 +20,10 @@ struct io_result {
     error err = error::none;
     std::size_t bytes = 0;
 };
+
+// Names one pending send or receive of a socket, for cancel(op_id). 0 names
+// nothing (an operation refused at initiation, already being completed).
+using op_id = std::uint64_t;
 
 // When a receive completes.
 enum class receive_mode {
@@ -79,7 +84,7 @@ public:
     io_result try_send(std::span<const const_buffer> buffers);
     // Sends every byte, however long that takes; `handler(error, bytes_sent)`
     // with bytes_sent < total only on error or cancel.
-    void async_send_all(std::span<const const_buffer> buffers, transfer_handler handler);
+    op_id async_send_all(std::span<const const_buffer> buffers, transfer_handler handler);
     // Half-closes (FIN) after every send queued before it has finished; `handler(error)`.
     void async_shutdown_send(status_handler handler);
 
@@ -88,7 +93,7 @@ public:
     io_result try_receive(std::span<const mutable_buffer> buffers);
     // `handler(error, bytes)`: with `all`, error is none only when the buffers
     // are full; end_of_stream (and any other error) carries the bytes so far.
-    void async_receive(std::span<const mutable_buffer> buffers, receive_mode mode, transfer_handler handler);
+    op_id async_receive(std::span<const mutable_buffer> buffers, receive_mode mode, transfer_handler handler);
     // Completes with none when data (or end of stream, or an error) is ready to read.
     void async_wait_readable(status_handler handler);
     // Bytes readable without blocking.
@@ -99,12 +104,20 @@ public:
     // Every pending handler completes once with cancelled (or naturally, if it
     // finished first); the socket stays usable.
     void cancel();
+    // Cancels one send or receive: it completes once, with cancelled and the
+    // bytes moved so far (a send cancelled midway leaves a partial message on
+    // the stream), or with its natural result if that was already in. Other
+    // operations go on. False if `id` is no longer queued (completed, or its
+    // completion is under way).
+    bool cancel(op_id id);
     // Cancels pending operations, then closes; the host sends what it holds, then FIN.
     void close_graceful();
     // Cancels pending operations, then closes with linger 0 (RST).
     void close_abortive();
 
-    // Implementation; handles share it with in-flight operations.
+    // Implementation; handles share it with in-flight operations. An empty
+    // handle (nullptr, moved-from, or a failed accept's) supports only
+    // is_open(), assignment and destruction.
     explicit tcp_socket(std::shared_ptr<detail::socket_state> state) noexcept;
     detail::socket_state* state() const noexcept { return state_.get(); }
 

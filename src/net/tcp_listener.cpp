@@ -1,0 +1,161 @@
+// wskemu host side: listening TCP sockets over Asio.
+#include "tcp_socket_state.hpp"
+
+namespace wskemu::net {
+
+namespace detail {
+
+class listener_state : public std::enable_shared_from_this<listener_state> {
+public:
+    explicit listener_state(io_engine& e) : engine(e), acceptor(context_of(e)) {}
+
+    io_engine& engine;
+    mutable std::mutex mutex;
+    tcp::acceptor acceptor;
+    option_state options;
+};
+
+}  // namespace detail
+
+using detail::listener_state;
+
+namespace {
+
+void post_accept_failure(io_engine& engine, accept_handler handler, error e) {
+    engine.post([h = std::move(handler), e]() mutable { h(e, tcp_socket(nullptr)); });
+}
+
+}  // namespace
+
+tcp_listener::tcp_listener() : tcp_listener(io_engine::instance()) {}
+
+tcp_listener::tcp_listener(io_engine& engine) : state_(std::make_shared<listener_state>(engine)) {}
+
+tcp_listener::~tcp_listener() {
+    if (state_) {
+        close();
+    }
+}
+
+tcp_listener::tcp_listener(tcp_listener&&) noexcept = default;
+
+tcp_listener& tcp_listener::operator=(tcp_listener&& other) noexcept {
+    if (this != &other) {
+        if (state_) {
+            close();
+        }
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+
+bool tcp_listener::is_open() const noexcept {
+    if (!state_) {
+        return false;
+    }
+    std::lock_guard lock(state_->mutex);
+    return state_->acceptor.is_open();
+}
+
+error tcp_listener::open(address_family family) {
+    std::lock_guard lock(state_->mutex);
+    if (state_->acceptor.is_open()) {
+        return error::invalid_argument;
+    }
+    boost::system::error_code ec;
+    state_->acceptor.open(protocol_of(family), ec);
+    if (!ec) {
+        state_->options.family = family;
+    }
+    return from_error_code(ec);
+}
+
+error tcp_listener::set_option(socket_option option, int value) {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->acceptor.is_open()) {
+        return error::not_connected;
+    }
+    return set_socket_option(state_->acceptor, state_->options, option, value);
+}
+
+error tcp_listener::get_option(socket_option option, int& value) const {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->acceptor.is_open()) {
+        return error::not_connected;
+    }
+    return get_socket_option(state_->acceptor, state_->options, option, value);
+}
+
+error tcp_listener::bind(const endpoint& local) {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->acceptor.is_open()) {
+        return error::not_connected;
+    }
+    if (local.family != state_->options.family) {
+        return error::invalid_argument;
+    }
+    boost::system::error_code ec;
+    state_->acceptor.bind(to_asio(local), ec);
+    return from_error_code(ec);
+}
+
+error tcp_listener::listen(int backlog) {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->acceptor.is_open()) {
+        return error::not_connected;
+    }
+    boost::system::error_code ec;
+    state_->acceptor.listen(backlog < 0 ? asio::socket_base::max_listen_connections : backlog, ec);
+    return from_error_code(ec);
+}
+
+error tcp_listener::local_endpoint(endpoint& out) const {
+    std::lock_guard lock(state_->mutex);
+    boost::system::error_code ec;
+    auto ep = state_->acceptor.local_endpoint(ec);
+    if (ec) {
+        return state_->acceptor.is_open() ? from_error_code(ec) : error::not_connected;
+    }
+    out = from_asio(ep);
+    return error::none;
+}
+
+void tcp_listener::async_accept(accept_handler handler) {
+    listener_state& l = *state_;
+    std::lock_guard lock(l.mutex);
+    if (!l.acceptor.is_open()) {
+        post_accept_failure(l.engine, std::move(handler), error::not_connected);
+        return;
+    }
+    auto peer = std::make_shared<detail::socket_state>(l.engine);
+    tcp::socket& peer_socket = peer->socket;
+    l.acceptor.async_accept(peer_socket, [self = state_, peer = std::move(peer), h = std::move(handler),
+                                          family = l.options.family](const boost::system::error_code& ec) mutable {
+        error e = from_error_code(ec);
+        if (e == error::none) {
+            std::lock_guard peer_lock(peer->mutex);
+            peer->options.family = family;
+            peer->connected = true;
+            e = peer->prepare_locked();
+        }
+        if (e != error::none) {
+            h(e, tcp_socket(nullptr));
+            return;
+        }
+        h(error::none, tcp_socket(std::move(peer)));
+    });
+}
+
+void tcp_listener::cancel() {
+    std::lock_guard lock(state_->mutex);
+    boost::system::error_code ignored;
+    state_->acceptor.cancel(ignored);
+}
+
+void tcp_listener::close() {
+    std::lock_guard lock(state_->mutex);
+    boost::system::error_code ignored;
+    state_->acceptor.close(ignored);
+}
+
+}  // namespace wskemu::net
