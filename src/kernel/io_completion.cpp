@@ -60,11 +60,14 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
         raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x0E, reinterpret_cast<ULONG_PTR>(Irp), 0, 0,
                         fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(Irp)));
     }
-    if (Irp->CancelRoutine != nullptr) {
+    // Another thread may be exchanging the routine (IoSetCancelRoutine) right now.
+    const PDRIVER_CANCEL cancel_routine =
+        std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
+    if (cancel_routine != nullptr) {
         raise_bug_check(CANCEL_STATE_IN_COMPLETED_IRP, reinterpret_cast<ULONG_PTR>(Irp),
-                        reinterpret_cast<ULONG_PTR>(Irp->CancelRoutine), 0, 0,
+                        reinterpret_cast<ULONG_PTR>(cancel_routine), 0, 0,
                         fmt::format("IoCompleteRequest: IRP {} still has cancel routine {} set",
-                                    static_cast<void*>(Irp), reinterpret_cast<void*>(Irp->CancelRoutine)));
+                                    static_cast<void*>(Irp), reinterpret_cast<void*>(cancel_routine)));
     }
 
     // Walk up from the current location; each routine belongs to the driver

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstring>
 
 
@@ -61,9 +62,11 @@ extern "C" VOID NTAPI IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSi
 /* IoReuseIrp (ntoskrnl) */
 extern "C" VOID NTAPI IoReuseIrp(PIRP Irp, NTSTATUS Iostatus) {
     check_is_irp(Irp, "IoReuseIrp");
-    if (Irp->CancelRoutine != nullptr) {
+    const PDRIVER_CANCEL cancel_routine =
+        std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
+    if (cancel_routine != nullptr) {
         raise_bug_check(CANCEL_STATE_IN_COMPLETED_IRP, reinterpret_cast<ULONG_PTR>(Irp),
-                        reinterpret_cast<ULONG_PTR>(Irp->CancelRoutine), 0, 0,
+                        reinterpret_cast<ULONG_PTR>(cancel_routine), 0, 0,
                         fmt::format("IoReuseIrp: IRP {} still has a cancel routine set", static_cast<void*>(Irp)));
     }
     const UCHAR allocation_flags = Irp->AllocationFlags;
