@@ -1,10 +1,12 @@
 // wskemu: the client-level provider functions (WSK_PROVIDER_DISPATCH).
-// WskControlClient is implemented; socket creation and name resolution are
-// stubs until the socket and resolver work lands.
+// WskControlClient, WskSocket for connection sockets and WskSocketConnect
+// are implemented; other socket categories and name resolution are stubs.
 #include "wsk/wsk_provider.hpp"
 
 #include "kernel/log.hpp"
+#include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_registration.hpp"
+#include "wsk/wsk_socket.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -39,33 +41,11 @@ void log_not_implemented_once(std::atomic<bool>& logged, const char* function) {
     }
 }
 
-// WSK sets up its own stack location in the client's IRP (reference §6, IRP
-// rule 4), so one must be free.
-bool has_free_location(PIRP irp, const char* function) {
-    if (irp->CurrentLocation > 1) {
-        return true;
-    }
-    kernel::log().error("{}: IRP {} has no free stack location (allocate it with IoAllocateIrp(1, FALSE) or more); "
-                        "refused with STATUS_INVALID_PARAMETER, not completed",
-                        function, static_cast<void*>(irp));
-    return false;
-}
-
-// Completes a client's IRP through the provider's own stack location, as
-// the I/O manager would after IoCallDriver. Returns the status.
-NTSTATUS complete_irp(PIRP irp, NTSTATUS status, ULONG_PTR information) {
-    IoSetNextIrpStackLocation(irp);
-    irp->IoStatus.Status = status;
-    irp->IoStatus.Information = information;
-    IoCompleteRequest(irp, IO_NO_INCREMENT);
-    return status;
-}
-
 // The shared path of the stubs: an IRP is required; it is completed with
 // STATUS_NOT_IMPLEMENTED.
 NTSTATUS not_implemented_with_irp(PIRP irp, std::atomic<bool>& logged, const char* function) {
-    if (irp == nullptr || !has_free_location(irp, function)) {
-        return STATUS_INVALID_PARAMETER;
+    if (NTSTATUS taken = take_irp(irp, function); !NT_SUCCESS(taken)) {
+        return taken;
     }
     log_not_implemented_once(logged, function);
     return complete_irp(irp, STATUS_NOT_IMPLEMENTED, 0);
@@ -180,9 +160,13 @@ NTSTATUS control_client_inline(registration_state& registration, ULONG code, SIZ
 NTSTATUS WSKAPI wsk_socket(PWSK_CLIENT Client, ADDRESS_FAMILY AddressFamily, USHORT SocketType, ULONG Protocol,
                            ULONG Flags, PVOID SocketContext, const VOID* Dispatch, PEPROCESS OwningProcess,
                            PETHREAD OwningThread, PSECURITY_DESCRIPTOR SecurityDescriptor, PIRP Irp) {
-    (void)AddressFamily, (void)SocketType, (void)Protocol, (void)Flags, (void)SocketContext, (void)Dispatch;
     (void)OwningProcess, (void)OwningThread, (void)SecurityDescriptor;
     client_call call(Client, "WskSocket");
+    if (Flags == WSK_FLAG_CONNECTION_SOCKET) {
+        return connection_socket::create(call.registration(), AddressFamily, SocketType, Protocol, SocketContext,
+                                         static_cast<const WSK_CLIENT_CONNECTION_DISPATCH*>(Dispatch), Irp);
+    }
+    // Basic, listening, datagram and stream sockets are not implemented yet.
     static std::atomic<bool> logged{false};
     return not_implemented_with_irp(Irp, logged, "WskSocket");
 }
@@ -191,11 +175,10 @@ NTSTATUS WSKAPI wsk_socket_connect(PWSK_CLIENT Client, USHORT SocketType, ULONG 
                                    PSOCKADDR RemoteAddress, ULONG Flags, PVOID SocketContext,
                                    const WSK_CLIENT_CONNECTION_DISPATCH* Dispatch, PEPROCESS OwningProcess,
                                    PETHREAD OwningThread, PSECURITY_DESCRIPTOR SecurityDescriptor, PIRP Irp) {
-    (void)SocketType, (void)Protocol, (void)LocalAddress, (void)RemoteAddress, (void)Flags, (void)SocketContext;
-    (void)Dispatch, (void)OwningProcess, (void)OwningThread, (void)SecurityDescriptor;
+    (void)OwningProcess, (void)OwningThread, (void)SecurityDescriptor;
     client_call call(Client, "WskSocketConnect");
-    static std::atomic<bool> logged{false};
-    return not_implemented_with_irp(Irp, logged, "WskSocketConnect");
+    return connection_socket::create_connected(call.registration(), SocketType, Protocol, LocalAddress,
+                                               RemoteAddress, Flags, SocketContext, Dispatch, Irp);
 }
 
 NTSTATUS WSKAPI wsk_control_client(PWSK_CLIENT Client, ULONG ControlCode, SIZE_T InputSize, PVOID InputBuffer,
@@ -211,8 +194,8 @@ NTSTATUS WSKAPI wsk_control_client(PWSK_CLIENT Client, ULONG ControlCode, SIZE_T
                                ControlCode);
         }
         if (Irp != nullptr) {
-            return has_free_location(Irp, "WskControlClient") ? complete_irp(Irp, STATUS_NOT_IMPLEMENTED, 0)
-                                                              : STATUS_INVALID_PARAMETER;
+            return NT_SUCCESS(take_irp(Irp, "WskControlClient")) ? complete_irp(Irp, STATUS_NOT_IMPLEMENTED, 0)
+                                                                 : STATUS_INVALID_PARAMETER;
         }
         return STATUS_NOT_IMPLEMENTED;
     }
@@ -221,8 +204,8 @@ NTSTATUS WSKAPI wsk_control_client(PWSK_CLIENT Client, ULONG ControlCode, SIZE_T
         // IRP given anyway is completed with the error (each call with an
         // IRP completes it exactly once), so a driver waiting on it does
         // not hang.
-        return has_free_location(Irp, "WskControlClient") ? complete_irp(Irp, STATUS_INVALID_PARAMETER, 0)
-                                                          : STATUS_INVALID_PARAMETER;
+        return NT_SUCCESS(take_irp(Irp, "WskControlClient")) ? complete_irp(Irp, STATUS_INVALID_PARAMETER, 0)
+                                                             : STATUS_INVALID_PARAMETER;
     }
     return control_client_inline(call.registration(), ControlCode, InputSize, InputBuffer, OutputSize, OutputBuffer,
                                  OutputSizeReturned);

@@ -88,7 +88,6 @@ protected:
 
 using WskControlClientTest = provider_test;
 using WskSocketTest = provider_test;
-using WskSocketConnectTest = provider_test;
 using WskGetAddressInfoTest = provider_test;
 using WskFreeAddressInfoTest = provider_test;
 using WskGetNameInfoTest = provider_test;
@@ -302,18 +301,9 @@ TEST_F(WskControlClientTest, ClientOfADeregisteredRegistrationIsAVerifierBugChec
 using stub_call = NTSTATUS (*)(const WSK_PROVIDER_DISPATCH*, PWSK_CLIENT, PIRP);
 
 NTSTATUS call_wsk_socket(const WSK_PROVIDER_DISPATCH* dispatch, PWSK_CLIENT client, PIRP irp) {
-    return dispatch->WskSocket(client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, nullptr,
+    // A listening socket: connection sockets are implemented (wsk_connection_test.cpp).
+    return dispatch->WskSocket(client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, nullptr,
                                nullptr, nullptr, nullptr, nullptr, irp);
-}
-
-NTSTATUS call_wsk_socket_connect(const WSK_PROVIDER_DISPATCH* dispatch, PWSK_CLIENT client, PIRP irp) {
-    SOCKADDR_IN local{};
-    SOCKADDR_IN remote{};
-    local.sin_family = AF_INET;
-    remote.sin_family = AF_INET;
-    return dispatch->WskSocketConnect(client, SOCK_STREAM, IPPROTO_TCP, reinterpret_cast<PSOCKADDR>(&local),
-                                      reinterpret_cast<PSOCKADDR>(&remote), 0, nullptr, nullptr, nullptr, nullptr,
-                                      nullptr, irp);
 }
 
 NTSTATUS call_wsk_get_address_info(const WSK_PROVIDER_DISPATCH* dispatch, PWSK_CLIENT client, PIRP irp) {
@@ -372,7 +362,6 @@ TEST_P(provider_stub_test, IrpWithoutAFreeStackLocationIsRefusedAndNotCompleted)
 
 INSTANTIATE_TEST_SUITE_P(WskProviderDispatch, provider_stub_test,
                          ::testing::Values(stub_case{"WskSocket", call_wsk_socket},
-                                           stub_case{"WskSocketConnect", call_wsk_socket_connect},
                                            stub_case{"WskGetAddressInfo", call_wsk_get_address_info},
                                            stub_case{"WskGetNameInfo", call_wsk_get_name_info}),
                          [](const ::testing::TestParamInfo<stub_case>& info) { return info.param.name; });

@@ -1,0 +1,25 @@
+// wskemu: Windows socket addresses (SOCKADDR_IN, SOCKADDR_IN6 with
+// AF_INET6 = 23) <-> net::endpoint.
+#pragma once
+
+#include <wsk.h>
+
+#include "net/endpoint.hpp"
+
+#include <optional>
+
+namespace wskemu::wsk {
+
+/// The address family for a Windows family value, or nullopt for anything
+/// but AF_INET and AF_INET6 (23).
+std::optional<net::address_family> to_net_family(ADDRESS_FAMILY family) noexcept;
+
+/// Reads a SOCKADDR_IN or SOCKADDR_IN6 (chosen by sa_family). NULL or
+/// another family: STATUS_INVALID_PARAMETER, `out` untouched.
+NTSTATUS from_sockaddr(const SOCKADDR* address, net::endpoint& out) noexcept;
+
+/// Writes `ep` as a SOCKADDR_IN (16 bytes) or SOCKADDR_IN6 (28 bytes),
+/// zero padding included.
+void to_sockaddr(const net::endpoint& ep, SOCKADDR* out) noexcept;
+
+}  // namespace wskemu::wsk

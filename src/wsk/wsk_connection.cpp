@@ -1,0 +1,137 @@
+// wskemu: the provider's WSK_PROVIDER_CONNECTION_DISPATCH. Each function maps
+// the PWSK_SOCKET to its live socket and delegates (wsk_socket.cpp).
+#include "wsk/wsk_socket.hpp"
+
+#include "kernel/bug_check.hpp"
+#include "kernel/caller_address.hpp"
+#include "kernel/irql.hpp"
+#include "kernel/log.hpp"
+#include "wsk/wsk_irp.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+
+namespace wskemu::wsk {
+
+namespace {
+
+// Every socket function runs at IRQL <= DISPATCH_LEVEL (reference §8), then
+// maps the PWSK_SOCKET to its live socket.
+connection_socket& enter(PWSK_SOCKET socket, const char* function, void* caller) {
+    const KIRQL irql = kernel::current_irql();
+    if (irql > DISPATCH_LEVEL) {
+        kernel::raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(caller),
+                                fmt::format("{} at IRQL {}: WSK socket functions run at IRQL <= DISPATCH_LEVEL",
+                                            function, irql));
+    }
+    return from_wsk_socket(socket, function);
+}
+
+// The members not implemented yet: the IRP (required) completes with
+// STATUS_NOT_IMPLEMENTED, logged once per function.
+NTSTATUS not_implemented(PIRP irp, std::atomic<bool>& logged, const char* function) {
+    if (NTSTATUS taken = take_irp(irp, function); !NT_SUCCESS(taken)) {
+        return taken;
+    }
+    if (!logged.exchange(true)) {
+        kernel::log().warn("{} is not implemented yet: returning STATUS_NOT_IMPLEMENTED", function);
+    }
+    return complete_irp(irp, STATUS_NOT_IMPLEMENTED, 0);
+}
+
+NTSTATUS WSKAPI wsk_control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE RequestType, ULONG ControlCode,
+                                   ULONG Level, SIZE_T InputSize, PVOID InputBuffer, SIZE_T OutputSize,
+                                   PVOID OutputBuffer, SIZE_T* OutputSizeReturned, PIRP Irp) {
+    return enter(Socket, "WskControlSocket", WSKEMU_CALLER())
+        .control(RequestType, ControlCode, Level, InputSize, InputBuffer, OutputSize, OutputBuffer, OutputSizeReturned,
+                 Irp);
+}
+
+NTSTATUS WSKAPI wsk_close_socket(PWSK_SOCKET Socket, PIRP Irp) {
+    return enter(Socket, "WskCloseSocket", WSKEMU_CALLER()).close(Irp);
+}
+
+NTSTATUS WSKAPI wsk_bind(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {
+    return enter(Socket, "WskBind", WSKEMU_CALLER()).bind(LocalAddress, Flags, Irp);
+}
+
+NTSTATUS WSKAPI wsk_connect(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, ULONG Flags, PIRP Irp) {
+    return enter(Socket, "WskConnect", WSKEMU_CALLER()).connect(RemoteAddress, Flags, Irp);
+}
+
+NTSTATUS WSKAPI wsk_get_local_address(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, PIRP Irp) {
+    return enter(Socket, "WskGetLocalAddress", WSKEMU_CALLER()).get_local_address(LocalAddress, Irp);
+}
+
+NTSTATUS WSKAPI wsk_get_remote_address(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PIRP Irp) {
+    return enter(Socket, "WskGetRemoteAddress", WSKEMU_CALLER()).get_remote_address(RemoteAddress, Irp);
+}
+
+NTSTATUS WSKAPI wsk_send(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
+    return enter(Socket, "WskSend", WSKEMU_CALLER()).send(Buffer, Flags, Irp);
+}
+
+NTSTATUS WSKAPI wsk_receive(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
+    return enter(Socket, "WskReceive", WSKEMU_CALLER()).receive(Buffer, Flags, Irp);
+}
+
+NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
+    return enter(Socket, "WskDisconnect", WSKEMU_CALLER()).disconnect(Buffer, Flags, Irp);
+}
+
+NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndication) {
+    (void)DataIndication;
+    enter(Socket, "WskRelease", WSKEMU_CALLER());
+    // Receive events are not implemented, so no indication list was ever
+    // handed out to be released.
+    static std::atomic<bool> logged{false};
+    if (!logged.exchange(true)) {
+        kernel::log().warn("WskRelease is not implemented yet: returning STATUS_NOT_IMPLEMENTED");
+    }
+    return STATUS_NOT_IMPLEMENTED;
+}
+
+NTSTATUS WSKAPI wsk_connect_ex(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
+    return enter(Socket, "WskConnectEx", WSKEMU_CALLER()).connect_ex(RemoteAddress, Buffer, Flags, Irp, "WskConnectEx");
+}
+
+NTSTATUS WSKAPI wsk_send_ex(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, ULONG ControlInfoLength,
+                            PCMSGHDR ControlInfo, PIRP Irp) {
+    (void)Buffer, (void)Flags, (void)ControlInfoLength, (void)ControlInfo;
+    enter(Socket, "WskSendEx", WSKEMU_CALLER());
+    static std::atomic<bool> logged{false};
+    return not_implemented(Irp, logged, "WskSendEx");
+}
+
+NTSTATUS WSKAPI wsk_receive_ex(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PULONG ControlInfoLength,
+                               PCMSGHDR ControlInfo, PULONG ControlFlags, PIRP Irp) {
+    (void)Buffer, (void)Flags, (void)ControlInfoLength, (void)ControlInfo, (void)ControlFlags;
+    enter(Socket, "WskReceiveEx", WSKEMU_CALLER());
+    static std::atomic<bool> logged{false};
+    return not_implemented(Irp, logged, "WskReceiveEx");
+}
+
+const WSK_PROVIDER_CONNECTION_DISPATCH dispatch_table = {
+    {
+        wsk_control_socket,  // WskControlSocket
+        wsk_close_socket,    // WskCloseSocket
+    },
+    wsk_bind,                // WskBind
+    wsk_connect,             // WskConnect
+    wsk_get_local_address,   // WskGetLocalAddress
+    wsk_get_remote_address,  // WskGetRemoteAddress
+    wsk_send,                // WskSend
+    wsk_receive,             // WskReceive
+    wsk_disconnect,          // WskDisconnect
+    wsk_release,             // WskRelease
+    wsk_connect_ex,          // WskConnectEx
+    wsk_send_ex,             // WskSendEx
+    wsk_receive_ex,          // WskReceiveEx
+};
+
+}  // namespace
+
+const WSK_PROVIDER_CONNECTION_DISPATCH& connection_dispatch() noexcept { return dispatch_table; }
+
+}  // namespace wskemu::wsk

@@ -1,0 +1,129 @@
+// wskemu: the WSK connection socket object (WSK_FLAG_CONNECTION_SOCKET over
+// TCP, IPv4 and IPv6).
+//
+// The PWSK_SOCKET handed to the driver is the WSK_SOCKET base of a
+// connection_socket; from_wsk_socket() maps it back and checks that it is
+// live. Each socket has one mutex, held for state changes and for starting
+// host operations (so bytes of concurrent sends never interleave), never
+// while a driver's completion routine runs.
+#pragma once
+
+#include <wsk.h>
+
+#include "net/tcp_socket.hpp"
+#include "wsk/wsk_registration.hpp"
+
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+namespace wskemu::wsk {
+
+/// Verifier sub-codes (parameter 1 of DRIVER_VERIFIER_DETECTED_VIOLATION,
+/// 0xC4) for socket misuse; parameter 2 is the PWSK_SOCKET.
+enum socket_violation : ULONG_PTR {
+    socket_not_live = 0x3101,  // a socket function called with a PWSK_SOCKET that is not a live socket
+};
+
+/// Where a connection socket is in its life.
+enum class socket_phase {
+    open,            // created, not bound
+    bound,           // WskBind succeeded
+    connecting,      // WskConnect pending
+    connected,       // connected (sends and receives allowed)
+    connect_failed,  // a connect failed or was cancelled: only close (decision, docs/semantics.md)
+    closing,         // WskCloseSocket called
+};
+
+class connection_socket : public WSK_SOCKET {
+public:
+    /// WskSocket for WSK_FLAG_CONNECTION_SOCKET: validates, creates, and
+    /// completes the IRP with Information = the PWSK_SOCKET.
+    static NTSTATUS create(registration_state& registration, ADDRESS_FAMILY family, USHORT socket_type,
+                           ULONG protocol, PVOID context, const WSK_CLIENT_CONNECTION_DISPATCH* dispatch, PIRP irp);
+
+    /// WskSocketConnect: creates, binds and connects; the IRP completes when
+    /// the connect does, with Information = the PWSK_SOCKET on success. On
+    /// failure the socket is freed again.
+    static NTSTATUS create_connected(registration_state& registration, USHORT socket_type, ULONG protocol,
+                                     PSOCKADDR local, PSOCKADDR remote, ULONG flags, PVOID context,
+                                     const WSK_CLIENT_CONNECTION_DISPATCH* dispatch, PIRP irp);
+
+    NTSTATUS bind(PSOCKADDR local, ULONG flags, PIRP irp);
+    NTSTATUS connect(PSOCKADDR remote, ULONG flags, PIRP irp);
+    /// WskConnectEx: WskConnect, then `buffer` (at most 65,535 bytes) is sent
+    /// before the IRP completes.
+    NTSTATUS connect_ex(PSOCKADDR remote, PWSK_BUF buffer, ULONG flags, PIRP irp, const char* function);
+    NTSTATUS get_local_address(PSOCKADDR out, PIRP irp);
+    NTSTATUS get_remote_address(PSOCKADDR out, PIRP irp);
+    NTSTATUS send(PWSK_BUF buffer, ULONG flags, PIRP irp);
+    NTSTATUS receive(PWSK_BUF buffer, ULONG flags, PIRP irp);
+    NTSTATUS disconnect(PWSK_BUF buffer, ULONG flags, PIRP irp);
+    NTSTATUS close(PIRP irp);
+    NTSTATUS control(WSK_CONTROL_SOCKET_TYPE type, ULONG code, ULONG level, SIZE_T input_size, PVOID input,
+                     SIZE_T output_size, PVOID output, SIZE_T* output_size_returned, PIRP irp);
+
+    /// The SocketContext and client dispatch given to WskSocket (for event
+    /// callbacks, which are not implemented yet).
+    PVOID context() const noexcept { return context_; }
+    const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch() const noexcept { return client_dispatch_; }
+
+    /// For tests: the host socket.
+    net::tcp_socket& host_socket() noexcept { return host_; }
+
+    connection_socket(const connection_socket&) = delete;
+    connection_socket& operator=(const connection_socket&) = delete;
+
+private:
+    struct operation;
+    struct send_operation;
+    struct receive_operation;
+    struct connect_operation;
+    struct disconnect_operation;
+
+    connection_socket(registration_state& registration, net::address_family family, PVOID context,
+                      const WSK_CLIENT_CONNECTION_DISPATCH* dispatch);
+    ~connection_socket();
+
+    // The status every call but close gets in the current state, or
+    // STATUS_SUCCESS. Lock held.
+    NTSTATUS usable_locked() const noexcept;
+    // After an operation's IRP completed: one pending IRP fewer; the last one
+    // finishes a close that waits for it.
+    void operation_finished();
+    // Frees the socket, reports it closed, completes the close IRP (pending:
+    // from an engine thread).
+    void finish_close(PIRP irp, bool pending);
+    void start_receive_locked(receive_operation* op);
+    // Starts the host connect for `irp` (taken); lock held. With
+    // `creates_socket` the IRP carries the socket out (WskSocketConnect);
+    // `initial` is WskConnectEx's data.
+    NTSTATUS start_connect_locked(const net::endpoint& remote, PIRP irp, bool creates_socket,
+                                  std::vector<net::const_buffer> initial);
+
+    registration_state& registration_;
+    const net::address_family family_;
+    PVOID context_;
+    const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch_;
+    net::tcp_socket host_;
+
+    std::mutex mutex_;
+    socket_phase phase_ = socket_phase::open;
+    bool forced_closed_ = false;  // the connection broke: every call but close fails
+    bool peer_closed_ = false;    // a receive saw the peer's FIN
+    bool send_shut_ = false;      // WskDisconnect (graceful) was called: no more sends
+    bool fin_sent_ = false;       // the graceful disconnect's FIN went out
+    std::size_t pending_ = 0;     // IRPs pending (any kind)
+    std::size_t pending_sends_ = 0;
+    std::size_t pending_receives_ = 0;
+    PIRP close_irp_ = nullptr;    // a close waiting for pending IRPs
+};
+
+/// The live socket behind a PWSK_SOCKET; bug check 0xC4 / socket_not_live
+/// naming `function` for NULL, a closed socket, or anything else.
+connection_socket& from_wsk_socket(PWSK_SOCKET socket, const char* function);
+
+/// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).
+const WSK_PROVIDER_CONNECTION_DISPATCH& connection_dispatch() noexcept;
+
+}  // namespace wskemu::wsk
