@@ -150,6 +150,50 @@ struct connection_socket::connect_operation final : operation {
 struct connection_socket::disconnect_operation final : operation {
     using operation::operation;
     NTSTATUS send_status = STATUS_SUCCESS;  // of the final buffer (guarded by the socket's mutex)
+    bool irp_completed = false;             // guarded by the socket's mutex
+    bool cancel_posted = false;             // guarded by the socket's mutex
+    int owners = 1;                         // the FIN handler, plus a posted cancel (socket's mutex)
+
+    // The FIN is queued behind the sends before it and cannot be taken out of
+    // the queue: a cancel completes the IRP now, from an engine thread, and
+    // the FIN still goes when its turn comes. Whichever of the two runs first
+    // completes the IRP; the last one frees the operation.
+    void cancel_requested() noexcept override {
+        std::lock_guard lock(socket.mutex_);
+        cancelled = true;
+        if (id != 0) {
+            socket.host_.cancel(id);
+        }
+        if (irp_completed || cancel_posted) {
+            return;
+        }
+        cancel_posted = true;
+        ++owners;
+        net::io_engine::instance().post([this] { settle(STATUS_CANCELLED); });
+    }
+
+    // One owner is done: complete the IRP if nobody has, free the operation
+    // if this was the last owner.
+    void settle(NTSTATUS status) {
+        connection_socket& owner = socket;
+        bool complete;
+        bool last;
+        ULONG_PTR bytes;
+        {
+            std::lock_guard lock(owner.mutex_);
+            complete = !irp_completed;
+            irp_completed = true;
+            last = --owners == 0;
+            bytes = done;
+        }
+        if (complete) {
+            complete_pending(irp(), status, bytes);
+        }
+        if (last) {
+            delete this;
+            owner.operation_finished();
+        }
+    }
 };
 
 namespace {
@@ -668,7 +712,7 @@ NTSTATUS connection_socket::disconnect(PWSK_BUF buffer, ULONG flags, PIRP irp) {
                 s.fin_sent_ = true;
             }
         }
-        operation::finish(op, result, op->done);
+        op->settle(result);
     });
     if (!arm_cancel(*op)) {
         op->cancelled = true;

@@ -1158,6 +1158,28 @@ TEST_P(WskDisconnect, GracefulSendsTheFinalBufferThenAFinAndReceivingGoesOn) {
     EXPECT_EQ(close(s), STATUS_SUCCESS);
 }
 
+// A graceful disconnect waits behind the sends queued before it; while it
+// waits, IoCancelIrp completes it once with STATUS_CANCELLED.
+TEST_P(WskDisconnect, IoCancelIrpOnAPendingDisconnectCompletesItOnceWithCancelled) {
+    PWSK_SOCKET s = connected_socket();
+    shrink_buffers(s, *peer_);
+    mdl_buffer big(8 << 20, 3);
+    irp_call send_call;
+    ASSERT_EQ(send(s, big.wsk_buf(), send_call), STATUS_PENDING);
+    irp_call disconnect_call;
+    ASSERT_EQ(dispatch(s)->WskDisconnect(s, nullptr, 0, disconnect_call.irp), STATUS_PENDING);
+    EXPECT_FALSE(disconnect_call.wait(100ms)) << "the disconnect must wait for the queued send";
+    EXPECT_TRUE(IoCancelIrp(disconnect_call.irp));
+    ASSERT_TRUE(disconnect_call.wait());
+    EXPECT_EQ(disconnect_call.calls.load(), 1);
+    EXPECT_EQ(disconnect_call.status, STATUS_CANCELLED);
+    EXPECT_TRUE(disconnect_call.pending_returned);
+    EXPECT_FALSE(IoCancelIrp(disconnect_call.irp)) << "no cancel routine is left on a completed IRP";
+    EXPECT_EQ(close(s), STATUS_SUCCESS);
+    ASSERT_TRUE(send_call.wait());
+    EXPECT_EQ(send_call.calls.load(), 1);
+}
+
 TEST_P(WskDisconnect, AbortiveWithABufferFailsWithInvalidParameter) {
     PWSK_SOCKET s = connected_socket();
     mdl_buffer buffer(4);
