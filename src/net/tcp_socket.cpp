@@ -320,6 +320,8 @@ void socket_state::kick_receive_locked() {
     }
 }
 
+// The handler is destroyed before the lock is taken again: its captures may
+// own the last reference to this socket, whose destructor takes the lock.
 void socket_state::finish_send(std::unique_lock<std::mutex>& lock, error e) {
     send_op* op = send_queue.pop();
     std::size_t bytes = op->done;
@@ -338,12 +340,14 @@ void socket_state::finish_send(std::unique_lock<std::mutex>& lock, error e) {
 }
 
 void socket_state::finish_receive(std::unique_lock<std::mutex>& lock, error e) {
-    receive_op* op = receive_queue.pop();
-    std::size_t bytes = op->done;
-    transfer_handler h = std::move(op->handler);
-    receive_pool.put(op);
-    lock.unlock();
-    invoke_safely(h, e, bytes);
+    {
+        receive_op* op = receive_queue.pop();
+        std::size_t bytes = op->done;
+        transfer_handler h = std::move(op->handler);
+        receive_pool.put(op);
+        lock.unlock();
+        invoke_safely(h, e, bytes);
+    }
     lock.lock();
 }
 
