@@ -2,7 +2,8 @@
 // driver against it. The driver logs every WSK call with its status and
 // byte count.
 #include <cstdio>
-#include <cstdlib>
+
+#include "common/show_driver_output.hpp"
 
 #include "echo_client_driver.h"
 #include "echo_peer.hpp"
@@ -11,14 +12,7 @@
 #include <wskemu/leak_report.hpp>
 
 int main() {
-    // DbgPrint output goes to the wskemu log; show it unless told otherwise.
-#if defined(_WIN32)
-    if (std::getenv("WSKEMU_LOG") == nullptr) {
-        _putenv_s("WSKEMU_LOG", "info");
-    }
-#else
-    setenv("WSKEMU_LOG", "info", 0);
-#endif
+    wskemu::example::show_driver_output();
     wskemu::example::echo_peer peer;
     if (!peer.listening()) {
         std::printf("could not start the loopback echo server\n");

@@ -1,20 +1,14 @@
 // The demo host: runs the kernel tour driver and prints what it did.
 #include <cstdio>
-#include <cstdlib>
+
+#include "common/show_driver_output.hpp"
 
 #include "tour_driver.h"
 
 #include <wskemu/leak_report.hpp>
 
 int main() {
-    // DbgPrint output goes to the wskemu log; show it unless told otherwise.
-#if defined(_WIN32)
-    if (std::getenv("WSKEMU_LOG") == nullptr) {
-        _putenv_s("WSKEMU_LOG", "info");
-    }
-#else
-    setenv("WSKEMU_LOG", "info", 0);
-#endif
+    wskemu::example::show_driver_output();
     constexpr ULONG writes = 8;
     std::printf("wskemu kernel tour: %lu writes through a two-level driver stack, the last one cancelled\n",
                 static_cast<unsigned long>(writes));

@@ -1,7 +1,8 @@
 // wskemu host side: the one table from host error codes to net::error.
 #include "asio_glue.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include "common/logger.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -101,24 +102,11 @@ void log_unmapped_once(const boost::system::error_code& ec) {
                ec.message());
 }
 
-std::shared_ptr<spdlog::logger> make_logger() {
-    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    auto logger = std::make_shared<spdlog::logger>("wskemu.net", sink);
-    logger->set_pattern("[%H:%M:%S.%e] [wskemu.net] [%^%l%$] [t%t] %v");
-    auto level = spdlog::level::warn;
-    if (const char* env = std::getenv("WSKEMU_LOG"); env != nullptr && *env != '\0') {
-        level = spdlog::level::from_str(env);
-    }
-    logger->set_level(level);
-    logger->flush_on(spdlog::level::warn);
-    return logger;
-}
-
 }  // namespace
 
 spdlog::logger& log() {
     // Leaked on purpose: handlers may log during static destruction.
-    static spdlog::logger* const instance = new spdlog::logger(*make_logger());
+    static spdlog::logger* const instance = common::make_process_logger("wskemu.net");
     return *instance;
 }
 

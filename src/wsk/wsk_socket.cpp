@@ -507,43 +507,31 @@ NTSTATUS connection_socket::create_connected(registration_state& registration, U
 }
 
 NTSTATUS connection_socket::get_local_address(PSOCKADDR out, PIRP irp) {
-    if (NTSTATUS taken = take_irp(irp, "WskGetLocalAddress"); !NT_SUCCESS(taken)) {
-        return taken;
-    }
-    std::unique_lock lock(mutex_);
-    NTSTATUS status = usable_locked();
-    net::endpoint ep;
-    if (NT_SUCCESS(status) && phase_ == socket_phase::open) {
-        status = STATUS_INVALID_DEVICE_STATE;  // not bound
-    }
-    if (NT_SUCCESS(status) && out == nullptr) {
-        status = STATUS_INVALID_PARAMETER;
-    }
-    if (NT_SUCCESS(status)) {
-        status = to_ntstatus(host_.local_endpoint(ep));
-    }
-    lock.unlock();
-    if (NT_SUCCESS(status)) {
-        to_sockaddr(ep, out);
-    }
-    return complete_irp(irp, status, 0);
+    return report_address(out, irp, false);
 }
 
 NTSTATUS connection_socket::get_remote_address(PSOCKADDR out, PIRP irp) {
-    if (NTSTATUS taken = take_irp(irp, "WskGetRemoteAddress"); !NT_SUCCESS(taken)) {
+    return report_address(out, irp, true);
+}
+
+// WskGetLocalAddress (not bound: INVALID_DEVICE_STATE) and
+// WskGetRemoteAddress (not connected: INVALID_DEVICE_STATE).
+NTSTATUS connection_socket::report_address(PSOCKADDR out, PIRP irp, bool remote) {
+    if (NTSTATUS taken = take_irp(irp, remote ? "WskGetRemoteAddress" : "WskGetLocalAddress"); !NT_SUCCESS(taken)) {
         return taken;
     }
     std::unique_lock lock(mutex_);
     NTSTATUS status = usable_locked();
     net::endpoint ep;
-    if (NT_SUCCESS(status) && phase_ != socket_phase::connected) {
-        status = STATUS_INVALID_DEVICE_STATE;  // not connected
+    const bool available = remote ? phase_ == socket_phase::connected : phase_ != socket_phase::open;
+    if (NT_SUCCESS(status) && !available) {
+        status = STATUS_INVALID_DEVICE_STATE;
     }
     if (NT_SUCCESS(status) && out == nullptr) {
         status = STATUS_INVALID_PARAMETER;
     }
     if (NT_SUCCESS(status)) {
-        status = to_ntstatus(host_.remote_endpoint(ep));
+        status = to_ntstatus(remote ? host_.remote_endpoint(ep) : host_.local_endpoint(ep));
     }
     lock.unlock();
     if (NT_SUCCESS(status)) {

@@ -75,6 +75,8 @@ public:
     connection_socket& operator=(const connection_socket&) = delete;
 
 private:
+    // WskGetLocalAddress / WskGetRemoteAddress.
+    NTSTATUS report_address(PSOCKADDR out, PIRP irp, bool remote);
     struct operation;
     struct send_operation;
     struct receive_operation;

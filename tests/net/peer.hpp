@@ -4,6 +4,7 @@
 // only when told), and can send, half close, close, or reset (linger 0).
 #pragma once
 
+#include "net/host.hpp"
 #include "net/asio_glue.hpp"
 #include "printers.hpp"
 
@@ -40,14 +41,7 @@ inline bool ipv6_available() {
 
 // True when running under Wine (whose socket layer differs from Windows in
 // a few observed corners, noted where a test allows for it).
-inline bool running_under_wine() {
-#if defined(_WIN32)
-    HMODULE ntdll = GetModuleHandleA("ntdll.dll");
-    return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
-#else
-    return false;
-#endif
-}
+inline bool running_under_wine() { return net::running_under_wine(); }
 
 // A loopback endpoint with nothing listening (bound, then closed).
 inline endpoint refusing_endpoint(address_family family) {
