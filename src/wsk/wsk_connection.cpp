@@ -25,7 +25,7 @@ connection_socket& enter(PWSK_SOCKET socket, const char* function, void* caller)
                                 fmt::format("{} at IRQL {}: WSK socket functions run at IRQL <= DISPATCH_LEVEL",
                                             function, irql));
     }
-    return from_wsk_socket(socket, function);
+    return live_socket_as<connection_socket>(socket, function);
 }
 
 // The members not implemented yet: the IRP (required) completes with

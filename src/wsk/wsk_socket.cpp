@@ -6,6 +6,7 @@
 #include "kernel/log.hpp"
 #include "kernel/mm_mdl.hpp"
 #include "wsk/wsk_address.hpp"
+#include "wsk/wsk_buf.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_status.hpp"
 
@@ -15,80 +16,9 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
-#include <unordered_set>
 #include <vector>
 
 namespace wskemu::wsk {
-
-namespace {
-
-// Every live socket, so that a stale or foreign PWSK_SOCKET is reported
-// instead of being dereferenced.
-std::mutex live_mutex;
-std::unordered_set<const WSK_SOCKET*>& live_sockets() {
-    static auto* set = new std::unordered_set<const WSK_SOCKET*>;  // never destroyed: used at exit
-    return *set;
-}
-
-// More MDLs than this in one WSK_BUF chain is taken for a cycle.
-constexpr std::size_t max_chain_length = 65536;
-
-// Maps a WSK_BUF to byte ranges in the MDLs' pages (no copy). The rules:
-// Offset inside the first MDL (or 0 with Length 0), Length within the
-// chain, a NULL Mdl only with Length 0.
-template <typename Piece, typename Byte>
-NTSTATUS map_wsk_buf(const WSK_BUF* buffer, std::vector<Piece>& pieces, std::size_t& total) {
-    pieces.clear();
-    total = 0;
-    if (buffer == nullptr) {
-        return STATUS_INVALID_PARAMETER;
-    }
-    const SIZE_T length = buffer->Length;
-    const MDL* mdl = buffer->Mdl;
-    if (mdl == nullptr) {
-        return length == 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
-    }
-    if (!(buffer->Offset < mdl->ByteCount || (buffer->Offset == 0 && length == 0))) {
-        return STATUS_INVALID_PARAMETER;
-    }
-    SIZE_T remaining = length;
-    std::size_t offset = buffer->Offset;
-    std::size_t count = 0;
-    while (remaining > 0) {
-        if (mdl == nullptr || ++count > max_chain_length) {
-            pieces.clear();
-            return STATUS_INVALID_PARAMETER;  // Length runs past the chain
-        }
-        const std::size_t take = std::min<std::size_t>(mdl->ByteCount - offset, remaining);
-        if (take > 0) {
-            pieces.push_back(Piece{static_cast<Byte*>(kernel::mdl_buffer(mdl) + offset), take});
-        }
-        remaining -= take;
-        offset = 0;
-        mdl = mdl->Next;
-    }
-    total = length;
-    return STATUS_SUCCESS;
-}
-
-// Drops the first `bytes` bytes of a descriptor list.
-template <typename Piece>
-void advance(std::vector<Piece>& pieces, std::size_t bytes) {
-    auto it = pieces.begin();
-    while (bytes > 0 && it != pieces.end()) {
-        if (bytes >= it->size) {
-            bytes -= it->size;
-            ++it;
-        } else {
-            it->data = static_cast<unsigned char*>(const_cast<void*>(static_cast<const void*>(it->data))) + bytes;
-            it->size -= bytes;
-            bytes = 0;
-        }
-    }
-    pieces.erase(pieces.begin(), it);
-}
-
-}  // namespace
 
 // ---- pending operations --------------------------------------------------------
 
@@ -205,7 +135,7 @@ constexpr std::size_t max_connect_data = 65535;  // WskConnectEx's limit
 
 connection_socket::connection_socket(registration_state& registration, net::address_family family, PVOID context,
                                      const WSK_CLIENT_CONNECTION_DISPATCH* dispatch)
-    : WSK_SOCKET{}, registration_(registration), family_(family), context_(context), client_dispatch_(dispatch) {}
+    : socket_base(socket_category::connection, registration, context), family_(family), client_dispatch_(dispatch) {}
 
 connection_socket::~connection_socket() = default;
 
@@ -226,25 +156,9 @@ NTSTATUS connection_socket::create(registration_state& registration, ADDRESS_FAM
     }
     socket->Dispatch = &connection_dispatch();
     registration.socket_opened();
-    {
-        std::lock_guard lock(live_mutex);
-        live_sockets().insert(socket);
-    }
+    socket->publish();
     WSK_SOCKET* handle = socket;
     return complete_irp(irp, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(handle));
-}
-
-connection_socket& from_wsk_socket(PWSK_SOCKET socket, const char* function) {
-    {
-        std::lock_guard lock(live_mutex);
-        if (socket != nullptr && live_sockets().count(socket) != 0) {
-            return *static_cast<connection_socket*>(socket);
-        }
-    }
-    kernel::raise_bug_check(DRIVER_VERIFIER_DETECTED_VIOLATION, socket_not_live, reinterpret_cast<ULONG_PTR>(socket),
-                            0, 0,
-                            fmt::format("{}: {} is not a live WSK socket (NULL, closed already, or never created)",
-                                        function, static_cast<void*>(socket)));
 }
 
 NTSTATUS connection_socket::usable_locked() const noexcept {
@@ -273,13 +187,10 @@ void connection_socket::operation_finished() {
 }
 
 void connection_socket::finish_close(PIRP irp, bool pending) {
-    registration_state& registration = registration_;
-    {
-        std::lock_guard lock(live_mutex);
-        live_sockets().erase(this);
-    }
+    registration_state& reg = registration();
+    withdraw();
     delete this;
-    registration.socket_closed();  // the last touch of the registration
+    reg.socket_closed();  // the last touch of the registration
     // Completed after the socket is gone: once the driver sees the close
     // complete, it may deregister at once.
     if (pending) {
@@ -438,10 +349,7 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
         }
         PIRP irp = op->irp();
         if (NT_SUCCESS(result)) {
-            {
-                std::lock_guard lock(live_mutex);
-                live_sockets().insert(&s);
-            }
+            s.publish();
             WSK_SOCKET* handle = &s;
             operation::finish(op, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(handle));
             return;
@@ -454,7 +362,7 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
             IoReleaseCancelSpinLock(irql);
         }
         delete op;
-        registration_state& registration = s.registration_;
+        registration_state& registration = s.registration();
         s.host_.close_abortive();
         delete &s;
         registration.socket_closed();
@@ -588,7 +496,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             return complete_irp(irp, to_ntstatus(r.err), 0);
         }
         sent = r.bytes;
-        advance(pieces, sent);
+        advance_pieces(pieces, sent);
     }
     auto* op = new send_operation(*this, irp);
     op->done = sent;
@@ -800,7 +708,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             return complete_irp(irp, to_ntstatus(r.err), 0);
         }
         received = r.bytes;
-        advance(pieces, received);
+        advance_pieces(pieces, received);
     }
     auto* op = new receive_operation(*this, irp);
     op->done = received;

@@ -1,9 +1,7 @@
 // wskemu: the WSK connection socket object (WSK_FLAG_CONNECTION_SOCKET over
 // TCP, IPv4 and IPv6).
 //
-// The PWSK_SOCKET handed to the driver is the WSK_SOCKET base of a
-// connection_socket; from_wsk_socket() maps it back and checks that it is
-// live. Each socket has one mutex, held for state changes and for starting
+// Each socket has one mutex, held for state changes and for starting
 // host operations (so bytes of concurrent sends never interleave), never
 // while a driver's completion routine runs.
 #pragma once
@@ -11,19 +9,13 @@
 #include <wsk.h>
 
 #include "net/tcp_socket.hpp"
-#include "wsk/wsk_registration.hpp"
+#include "wsk/wsk_socket_base.hpp"
 
 #include <cstddef>
 #include <mutex>
 #include <vector>
 
 namespace wskemu::wsk {
-
-/// Verifier sub-codes (parameter 1 of DRIVER_VERIFIER_DETECTED_VIOLATION,
-/// 0xC4) for socket misuse; parameter 2 is the PWSK_SOCKET.
-enum socket_violation : ULONG_PTR {
-    socket_not_live = 0x3101,  // a socket function called with a PWSK_SOCKET that is not a live socket
-};
 
 /// Where a connection socket is in its life.
 enum class socket_phase {
@@ -35,8 +27,10 @@ enum class socket_phase {
     closing,         // WskCloseSocket called
 };
 
-class connection_socket : public WSK_SOCKET {
+class connection_socket final : public socket_base {
 public:
+    static constexpr socket_category category_of = socket_category::connection;
+
     /// WskSocket for WSK_FLAG_CONNECTION_SOCKET: validates, creates, and
     /// completes the IRP with Information = the PWSK_SOCKET.
     static NTSTATUS create(registration_state& registration, ADDRESS_FAMILY family, USHORT socket_type,
@@ -63,9 +57,8 @@ public:
     NTSTATUS control(WSK_CONTROL_SOCKET_TYPE type, ULONG code, ULONG level, SIZE_T input_size, PVOID input,
                      SIZE_T output_size, PVOID output, SIZE_T* output_size_returned, PIRP irp);
 
-    /// The SocketContext and client dispatch given to WskSocket (for event
-    /// callbacks, which are not implemented yet).
-    PVOID context() const noexcept { return context_; }
+    /// The client dispatch given to WskSocket (for event callbacks, which
+    /// are not implemented yet).
     const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch() const noexcept { return client_dispatch_; }
 
     /// For tests: the host socket.
@@ -85,7 +78,7 @@ private:
 
     connection_socket(registration_state& registration, net::address_family family, PVOID context,
                       const WSK_CLIENT_CONNECTION_DISPATCH* dispatch);
-    ~connection_socket();
+    ~connection_socket() override;
 
     // The status every call but close gets in the current state, or
     // STATUS_SUCCESS. Lock held.
@@ -103,9 +96,7 @@ private:
     NTSTATUS start_connect_locked(const net::endpoint& remote, PIRP irp, bool creates_socket,
                                   std::vector<net::const_buffer> initial);
 
-    registration_state& registration_;
     const net::address_family family_;
-    PVOID context_;
     const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch_;
     net::tcp_socket host_;
 
@@ -120,10 +111,6 @@ private:
     std::size_t pending_receives_ = 0;
     PIRP close_irp_ = nullptr;    // a close waiting for pending IRPs
 };
-
-/// The live socket behind a PWSK_SOCKET; bug check 0xC4 / socket_not_live
-/// naming `function` for NULL, a closed socket, or anything else.
-connection_socket& from_wsk_socket(PWSK_SOCKET socket, const char* function);
 
 /// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).
 const WSK_PROVIDER_CONNECTION_DISPATCH& connection_dispatch() noexcept;

@@ -1,0 +1,73 @@
+// wskemu: what every WSK socket object shares, whatever its category, and
+// the registry of live sockets.
+//
+// The PWSK_SOCKET handed to a driver is the WSK_SOCKET base of a
+// socket_base-derived object. Each category's dispatch functions map it
+// back with live_socket<T>(), which reports (bug check 0xC4) a handle that
+// is not a live socket or not of the table's category, instead of
+// dereferencing it.
+#pragma once
+
+#include <wsk.h>
+
+#include "wsk/wsk_registration.hpp"
+
+namespace wskemu::wsk {
+
+/// Verifier sub-codes (parameter 1 of DRIVER_VERIFIER_DETECTED_VIOLATION,
+/// 0xC4) for socket misuse; parameter 2 is the PWSK_SOCKET.
+enum socket_violation : ULONG_PTR {
+    socket_not_live = 0x3101,       // a socket function called with a PWSK_SOCKET that is not a live socket
+    socket_wrong_category = 0x3102, // a socket function of one category's table called on another's socket
+};
+
+/// The socket categories of WskSocket's Flags (reference §5).
+enum class socket_category { basic, listen, datagram, connection, stream };
+
+/// "connection", "listening", ... for reports.
+const char* category_name(socket_category category) noexcept;
+
+class socket_base : public WSK_SOCKET {
+public:
+    socket_base(const socket_base&) = delete;
+    socket_base& operator=(const socket_base&) = delete;
+
+    socket_category category() const noexcept { return category_; }
+    registration_state& registration() const noexcept { return registration_; }
+    /// The SocketContext given at creation (passed to event callbacks).
+    PVOID context() const noexcept { return context_; }
+
+protected:
+    socket_base(socket_category category, registration_state& registration, PVOID context) noexcept
+        : WSK_SOCKET{}, category_(category), registration_(registration), context_(context) {}
+    virtual ~socket_base() = default;
+
+    /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch is set).
+    void publish() noexcept;
+    /// Makes it unfindable again (at close, before it is freed).
+    void withdraw() noexcept;
+
+private:
+    const socket_category category_;
+    registration_state& registration_;
+    PVOID context_;
+};
+
+/// The live socket behind a PWSK_SOCKET; bug check 0xC4 / socket_not_live
+/// naming `function` for NULL, a closed socket, or anything else.
+socket_base& live_socket(PWSK_SOCKET socket, const char* function);
+
+/// The live socket of `category` behind a PWSK_SOCKET; bug check 0xC4 /
+/// socket_wrong_category for a socket of another category.
+socket_base& live_socket(PWSK_SOCKET socket, socket_category category, const char* function);
+
+/// As above, cast to the category's class.
+template <typename Socket>
+Socket& live_socket_as(PWSK_SOCKET socket, const char* function) {
+    return static_cast<Socket&>(live_socket(socket, Socket::category_of, function));
+}
+
+/// True if `socket` is a live socket now (for tests and reports).
+bool is_live_socket(const WSK_SOCKET* socket) noexcept;
+
+}  // namespace wskemu::wsk
