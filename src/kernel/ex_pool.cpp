@@ -7,6 +7,7 @@
 
 #include "bug_check.hpp"
 #include "log.hpp"
+#include "runtime/control.hpp"
 
 #include <fmt/format.h>
 
@@ -96,8 +97,25 @@ std::string tag_text(ULONG tag) {
     return fmt::format("'{}'", text);
 }
 
+namespace {
+
+wskemu::allocation_kind fault_kind_of(block_kind kind) noexcept {
+    switch (kind) {
+    case block_kind::irp: return wskemu::allocation_kind::irp;
+    case block_kind::mdl:
+    case block_kind::page_run: return wskemu::allocation_kind::mdl;
+    case block_kind::pool: break;
+    }
+    return wskemu::allocation_kind::pool;
+}
+
+}  // namespace
+
 void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, const void* site,
                        std::size_t alignment) noexcept {
+    if (rt::allocation_fails(fault_kind_of(kind), site)) {
+        return nullptr;  // the fault plan fails this allocation
+    }
     if (size > (std::size_t{1} << 40) || alignment < block_alignment || (alignment & (alignment - 1)) != 0) {
         return nullptr;
     }

@@ -24,7 +24,8 @@ struct block_info {
 };
 
 /// Allocates a tracked block (16-byte aligned unless asked for more, a power
-/// of two); nullptr on failure.
+/// of two); nullptr on failure, or when the runtime's fault plan fails this
+/// kind of allocation from this site.
 /// @p zero chooses zeroed memory; otherwise the block is filled with 0xCD so
 /// that reads of uninitialised pool are visible.
 void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, const void* site,

@@ -1,12 +1,13 @@
 // wskemu: I/O work items. Routines run at PASSIVE_LEVEL on a small worker
-// pool (two threads, started on first use, joined at process exit). All
-// queuing goes through post_work(), the one place to change when work items
-// move to the runtime's executor.
+// pool (two threads, started on first use, joined at process exit), or, in
+// the runtime's deterministic mode, on the driving thread: all queuing goes
+// through post_work() (work_queue.hpp).
 #include <wdm.h>
 
 #include "bug_check.hpp"
 #include "irql.hpp"
 #include "log.hpp"
+#include "work_queue.hpp"
 
 #include <fmt/format.h>
 
@@ -119,12 +120,24 @@ struct pool_shutdown {
     ~pool_shutdown() { pool->shutdown(); }
 };
 
-/// Runs @p task later on a worker thread.
+std::atomic<bool (*)(std::function<void()>&)> work_router{nullptr};
+
+}  // namespace
+
+void set_work_router(bool (*router)(std::function<void()>& task)) noexcept {
+    work_router.store(router, std::memory_order_release);
+}
+
 void post_work(std::function<void()> task) {
+    if (auto* router = work_router.load(std::memory_order_acquire); router != nullptr && router(task)) {
+        return;
+    }
     static worker_pool* const pool = new worker_pool;
     static pool_shutdown shutdown{pool};
     pool->post(std::move(task));
 }
+
+namespace {
 
 void run_work_item(PIO_WORKITEM item) {
     // Copy out first: the routine may free the item (the usual pattern) or

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 
 namespace wskemu::kernel {
@@ -46,6 +47,7 @@ struct waiter {
 };
 
 thread_local bool pumping = false;
+std::atomic<bool (*)()> global_wait_pump{nullptr};
 
 void ensure_wait_list(DISPATCHER_HEADER* header) noexcept {
     // A zeroed object that was never initialised still gets a valid list.
@@ -267,7 +269,8 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
             return STATUS_TIMEOUT;
         }
         std::function<bool()>& pump = wait_pump();
-        if (pump && !pumping) {
+        bool (*const global_pump)() = global_wait_pump.load(std::memory_order_acquire);
+        if ((pump || global_pump != nullptr) && !pumping) {
             lock.unlock();
             bool ran = false;
             {
@@ -275,7 +278,7 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
                 struct reset {
                     ~reset() { pumping = false; }
                 } reset_pumping;
-                ran = pump();
+                ran = pump ? pump() : global_pump();
             }
             lock.lock();
             if (ran || w.satisfied) {
@@ -290,6 +293,8 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
         }
     }
 }
+
+void set_global_wait_pump(bool (*pump)()) noexcept { global_wait_pump.store(pump, std::memory_order_release); }
 
 std::function<bool()>& wait_pump() noexcept {
     thread_local std::function<bool()> hook;

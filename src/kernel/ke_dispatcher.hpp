@@ -66,6 +66,10 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
 /// normally (the pump is not re-entered).
 std::function<bool()>& wait_pump() noexcept;
 
+/// The process-wide pump of the deterministic mode (test control): used by a
+/// wait on any thread that has no wait_pump() of its own. nullptr: none.
+void set_global_wait_pump(bool (*pump)()) noexcept;
+
 /// Raises IRQL_NOT_LESS_OR_EQUAL unless a wait with this timeout is allowed
 /// at the current IRQL (<= APC_LEVEL, or a poll at DISPATCH_LEVEL).
 void check_wait_irql(const LARGE_INTEGER* timeout, const char* function, void* return_address);

@@ -205,6 +205,15 @@ std::string_view status_name(std::int32_t status) noexcept {
     return {};
 }
 
+std::optional<std::int32_t> status_from_name(std::string_view name) noexcept {
+    for (const auto& entry : status_table) {
+        if (entry.name == name) {
+            return entry.value;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string describe_status(std::int32_t status) {
     const auto name = status_name(status);
     if (name.empty()) {

@@ -12,6 +12,7 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,6 +32,10 @@ error from_error_code(const boost::system::error_code& ec);
 tcp::endpoint to_asio(const endpoint& ep);
 endpoint from_asio(const tcp::endpoint& ep);
 tcp protocol_of(address_family family) noexcept;
+
+// Waits up to `timeout` for a host socket to be writable (`for_send`) or
+// readable (or in error): none when ready, would_block on timeout.
+error wait_native_ready(tcp::socket::native_handle_type handle, bool for_send, std::chrono::milliseconds timeout);
 
 struct io_engine::impl {
     // Concurrency hint 1 would disable the scheduler's locking: we want several threads.

@@ -106,6 +106,11 @@ bool io_engine::running_on_worker() const noexcept { return current_worker_engin
 
 void io_engine::post(task t) { asio::post(impl_->context, std::move(t)); }
 
+void io_engine::post_after(std::chrono::nanoseconds delay, task t) {
+    auto timer = std::make_shared<asio::steady_timer>(impl_->context, delay);
+    timer->async_wait([timer, t = std::move(t)](const boost::system::error_code&) mutable { t(); });
+}
+
 std::size_t io_engine::poll() { return impl_->context.poll(); }
 
 std::size_t io_engine::run_one_for(std::chrono::nanoseconds timeout) {

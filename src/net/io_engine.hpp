@@ -59,6 +59,10 @@ public:
     // runs it inside this call.
     void post(task t);
 
+    // Queues `t` to run once `delay` has passed (a timer on the engine; in
+    // manual mode it runs inside a poll/run call made after that time).
+    void post_after(std::chrono::nanoseconds delay, task t);
+
     // Manual mode: runs every ready handler without blocking; returns how many ran.
     std::size_t poll();
     // Manual mode: runs at most one handler, waiting up to `timeout` for one.

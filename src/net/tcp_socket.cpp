@@ -699,6 +699,19 @@ void tcp_socket::async_wait_readable(status_handler handler) {
     s.start_wait_locked(std::move(handler));
 }
 
+error tcp_socket::wait_ready(bool for_send, std::chrono::milliseconds timeout) const {
+    tcp::socket::native_handle_type handle;
+    {
+        std::lock_guard lock(state_->mutex);
+        if (!state_->socket.is_open() || state_->closed) {
+            return error::not_connected;
+        }
+        handle = state_->socket.native_handle();
+    }
+    // Waited for outside the lock: handlers of this socket go on meanwhile.
+    return wait_native_ready(handle, for_send, timeout);
+}
+
 error tcp_socket::bytes_available(std::size_t& out) const {
     socket_state& s = *state_;
     std::lock_guard lock(s.mutex);

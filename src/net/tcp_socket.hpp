@@ -8,6 +8,7 @@
 #include "io_engine.hpp"
 #include "socket_option.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -96,6 +97,9 @@ public:
     op_id async_receive(std::span<const mutable_buffer> buffers, receive_mode mode, transfer_handler handler);
     // Completes with none when data (or end of stream, or an error) is ready to read.
     void async_wait_readable(status_handler handler);
+    // Blocks the calling thread until the socket is writable (`for_send`) or
+    // readable, or `timeout` passes: none when ready, would_block on timeout.
+    error wait_ready(bool for_send, std::chrono::milliseconds timeout) const;
     // Bytes readable without blocking.
     error bytes_available(std::size_t& out) const;
 

@@ -6,6 +6,7 @@
 #include "kernel/caller_address.hpp"
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
+#include "wsk/wsk_call.hpp"
 #include "wsk/wsk_irp.hpp"
 
 #include <fmt/format.h>
@@ -43,41 +44,65 @@ NTSTATUS not_implemented(PIRP irp, std::atomic<bool>& logged, const char* functi
 NTSTATUS WSKAPI wsk_control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE RequestType, ULONG ControlCode,
                                    ULONG Level, SIZE_T InputSize, PVOID InputBuffer, SIZE_T OutputSize,
                                    PVOID OutputBuffer, SIZE_T* OutputSizeReturned, PIRP Irp) {
-    return enter(Socket, "WskControlSocket", WSKEMU_CALLER())
-        .control(RequestType, ControlCode, Level, InputSize, InputBuffer, OutputSize, OutputBuffer, OutputSizeReturned,
-                 Irp);
+    connection_socket& s = enter(Socket, "WskControlSocket", WSKEMU_CALLER());
+    return run_call(operation::control_socket, &s, Irp, "WskControlSocket", [=, &s] {
+        return s.control(RequestType, ControlCode, Level, InputSize, InputBuffer, OutputSize, OutputBuffer,
+                         OutputSizeReturned, Irp);
+    });
 }
 
 NTSTATUS WSKAPI wsk_close_socket(PWSK_SOCKET Socket, PIRP Irp) {
-    return enter(Socket, "WskCloseSocket", WSKEMU_CALLER()).close(Irp);
+    connection_socket& s = enter(Socket, "WskCloseSocket", WSKEMU_CALLER());
+    return run_call(operation::close, &s, Irp, "WskCloseSocket", [&s, Irp] { return s.close(Irp); });
 }
 
 NTSTATUS WSKAPI wsk_bind(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {
-    return enter(Socket, "WskBind", WSKEMU_CALLER()).bind(LocalAddress, Flags, Irp);
+    connection_socket& s = enter(Socket, "WskBind", WSKEMU_CALLER());
+    return run_call(operation::bind, &s, Irp, "WskBind", [&s, local = address_copy(LocalAddress), Flags, Irp]() mutable {
+        return s.bind(local.get(), Flags, Irp);
+    });
 }
 
 NTSTATUS WSKAPI wsk_connect(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, ULONG Flags, PIRP Irp) {
-    return enter(Socket, "WskConnect", WSKEMU_CALLER()).connect(RemoteAddress, Flags, Irp);
+    connection_socket& s = enter(Socket, "WskConnect", WSKEMU_CALLER());
+    return run_call(operation::connect, &s, Irp, "WskConnect",
+                    [&s, remote = address_copy(RemoteAddress), Flags, Irp]() mutable {
+                        return s.connect(remote.get(), Flags, Irp);
+                    });
 }
 
 NTSTATUS WSKAPI wsk_get_local_address(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, PIRP Irp) {
-    return enter(Socket, "WskGetLocalAddress", WSKEMU_CALLER()).get_local_address(LocalAddress, Irp);
+    connection_socket& s = enter(Socket, "WskGetLocalAddress", WSKEMU_CALLER());
+    return run_call(operation::get_local_address, &s, Irp, "WskGetLocalAddress",
+                    [&s, LocalAddress, Irp] { return s.get_local_address(LocalAddress, Irp); });
 }
 
 NTSTATUS WSKAPI wsk_get_remote_address(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PIRP Irp) {
-    return enter(Socket, "WskGetRemoteAddress", WSKEMU_CALLER()).get_remote_address(RemoteAddress, Irp);
+    connection_socket& s = enter(Socket, "WskGetRemoteAddress", WSKEMU_CALLER());
+    return run_call(operation::get_remote_address, &s, Irp, "WskGetRemoteAddress",
+                    [&s, RemoteAddress, Irp] { return s.get_remote_address(RemoteAddress, Irp); });
 }
 
 NTSTATUS WSKAPI wsk_send(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    return enter(Socket, "WskSend", WSKEMU_CALLER()).send(Buffer, Flags, Irp);
+    connection_socket& s = enter(Socket, "WskSend", WSKEMU_CALLER());
+    return run_call(operation::send, &s, Irp, "WskSend", [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
+        return s.send(buffer.get(), Flags, Irp);
+    });
 }
 
 NTSTATUS WSKAPI wsk_receive(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    return enter(Socket, "WskReceive", WSKEMU_CALLER()).receive(Buffer, Flags, Irp);
+    connection_socket& s = enter(Socket, "WskReceive", WSKEMU_CALLER());
+    return run_call(operation::receive, &s, Irp, "WskReceive", [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
+        return s.receive(buffer.get(), Flags, Irp);
+    });
 }
 
 NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    return enter(Socket, "WskDisconnect", WSKEMU_CALLER()).disconnect(Buffer, Flags, Irp);
+    connection_socket& s = enter(Socket, "WskDisconnect", WSKEMU_CALLER());
+    return run_call(operation::disconnect, &s, Irp, "WskDisconnect",
+                    [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
+                        return s.disconnect(buffer.get(), Flags, Irp);
+                    });
 }
 
 NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndication) {
@@ -93,7 +118,11 @@ NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndicat
 }
 
 NTSTATUS WSKAPI wsk_connect_ex(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    return enter(Socket, "WskConnectEx", WSKEMU_CALLER()).connect_ex(RemoteAddress, Buffer, Flags, Irp, "WskConnectEx");
+    connection_socket& s = enter(Socket, "WskConnectEx", WSKEMU_CALLER());
+    return run_call(operation::connect, &s, Irp, "WskConnectEx",
+                    [&s, remote = address_copy(RemoteAddress), buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
+                        return s.connect_ex(remote.get(), buffer.get(), Flags, Irp, "WskConnectEx");
+                    });
 }
 
 NTSTATUS WSKAPI wsk_send_ex(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, ULONG ControlInfoLength,

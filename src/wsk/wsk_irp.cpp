@@ -3,6 +3,10 @@
 
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
+#include "runtime/faults.hpp"
+#include "runtime/observer.hpp"
+#include "runtime/scheduler.hpp"
+#include "wsk/wsk_call.hpp"
 
 namespace wskemu::wsk {
 
@@ -19,6 +23,19 @@ public:
     completion_guard& operator=(const completion_guard&) = delete;
 };
 
+// What the provider's stack location records for observation.
+struct irp_tag {
+    rt::socket_record* record;
+    operation op;
+    const void* socket;
+};
+
+irp_tag tag_of(PIRP irp) noexcept {
+    const auto& others = IoGetCurrentIrpStackLocation(irp)->Parameters.Others;
+    return irp_tag{static_cast<rt::socket_record*>(others.Argument2),
+                   static_cast<operation>(reinterpret_cast<ULONG_PTR>(others.Argument3)), others.Argument4};
+}
+
 // IoCancelIrp calls this with the cancel spin lock held; the IRP cannot
 // complete before the lock is released (complete_pending waits for it).
 VOID NTAPI provider_cancel_routine(PDEVICE_OBJECT device, PIRP irp) {
@@ -28,9 +45,25 @@ VOID NTAPI provider_cancel_routine(PDEVICE_OBJECT device, PIRP irp) {
     IoReleaseCancelSpinLock(irp->CancelIrql);
 }
 
+void complete_at_dispatch(PIRP irp, NTSTATUS status, ULONG_PTR information) {
+    kernel::irql_scope scope(DISPATCH_LEVEL, "WSK completion");
+    complete_irp_inline(irp, status, information);
+}
+
+// Hands a pending IRP's completion to the scheduler, after the plan's delay.
+void schedule_completion(PIRP irp, NTSTATUS status, ULONG_PTR information, std::chrono::milliseconds delay) {
+    const irp_tag tag = tag_of(irp);
+    rt::schedule(rt::lane{tag.socket, static_cast<std::uint32_t>(tag.op)}, rt::clock::now() + delay,
+                 [irp, status, information] { complete_at_dispatch(irp, status, information); });
+}
+
 }  // namespace
 
 NTSTATUS take_irp(PIRP irp, const char* function) noexcept {
+    const call_context* call = current_call();
+    if (call != nullptr && call->replay && call->irp == irp && irp != nullptr) {
+        return STATUS_SUCCESS;  // a held call: taken when it was held
+    }
     if (irp == nullptr) {
         return STATUS_INVALID_PARAMETER;
     }
@@ -41,13 +74,32 @@ NTSTATUS take_irp(PIRP irp, const char* function) noexcept {
         return STATUS_INVALID_PARAMETER;
     }
     IoSetNextIrpStackLocation(irp);
-    IoGetCurrentIrpStackLocation(irp)->Parameters.Others.Argument1 = nullptr;
+    auto& others = IoGetCurrentIrpStackLocation(irp)->Parameters.Others;
+    others.Argument1 = nullptr;
+    const bool on_socket = call != nullptr && call->socket != nullptr;
+    others.Argument2 = on_socket ? call->socket->observation() : nullptr;
+    others.Argument3 = reinterpret_cast<PVOID>(static_cast<ULONG_PTR>(call != nullptr ? call->op : operation::send));
+    others.Argument4 = on_socket ? const_cast<void*>(call->socket->key()) : nullptr;
     return STATUS_SUCCESS;
 }
 
 NTSTATUS complete_irp(PIRP irp, NTSTATUS status, ULONG_PTR information) {
+    const call_context* call = current_call();
+    if (call != nullptr && call->irp == irp && (call->choice.force_pending || call->replay)) {
+        mark_pending(irp);
+        deliver_later(irp, status, information);
+        return STATUS_PENDING;
+    }
+    return complete_irp_inline(irp, status, information);
+}
+
+NTSTATUS complete_irp_inline(PIRP irp, NTSTATUS status, ULONG_PTR information) {
+    const irp_tag tag = tag_of(irp);
+    const bool pending = (IoGetCurrentIrpStackLocation(irp)->Control & SL_PENDING_RETURNED) != 0;
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = information;
+    // Counted before the routine runs: it may free the IRP, or close the socket.
+    rt::note_completion(tag.record, irp, tag.op, status, information, pending);
     completion_guard guard;
     IoCompleteRequest(irp, IO_NO_INCREMENT);
     return status;
@@ -55,7 +107,23 @@ NTSTATUS complete_irp(PIRP irp, NTSTATUS status, ULONG_PTR information) {
 
 bool in_completion() noexcept { return completion_depth != 0; }
 
-void mark_pending(PIRP irp) noexcept { IoMarkIrpPending(irp); }
+bool may_complete_inline() noexcept {
+    if (completion_depth == 0) {
+        return true;
+    }
+    const call_context* call = current_call();
+    return call != nullptr && call->choice.allow_nesting;
+}
+
+void mark_pending(PIRP irp) noexcept {
+    PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(irp);
+    if ((location->Control & SL_PENDING_RETURNED) != 0) {
+        return;  // a held call's IRP, pending since it was held
+    }
+    IoMarkIrpPending(irp);
+    const irp_tag tag = tag_of(irp);
+    rt::note_pending(tag.record, irp, tag.op);
+}
 
 bool arm_cancel(pending_irp& op) noexcept {
     PIRP irp = op.irp();
@@ -80,8 +148,20 @@ void complete_pending(PIRP irp, NTSTATUS status, ULONG_PTR information) {
         IoAcquireCancelSpinLock(&irql);
         IoReleaseCancelSpinLock(irql);
     }
-    kernel::irql_scope scope(DISPATCH_LEVEL, "WSK completion");
-    complete_irp(irp, status, information);
+    if (rt::active()) {
+        const irp_tag tag = tag_of(irp);
+        const auto delay = rt::completion_delay(tag.op, tag.socket);
+        if (rt::deterministic() || delay.count() > 0) {
+            schedule_completion(irp, status, information, delay);
+            return;
+        }
+    }
+    complete_at_dispatch(irp, status, information);
+}
+
+void deliver_later(PIRP irp, NTSTATUS status, ULONG_PTR information) {
+    const irp_tag tag = tag_of(irp);
+    schedule_completion(irp, status, information, rt::completion_delay(tag.op, tag.socket));
 }
 
 }  // namespace wskemu::wsk

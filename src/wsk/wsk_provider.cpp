@@ -4,6 +4,7 @@
 #include "wsk/wsk_provider.hpp"
 
 #include "kernel/log.hpp"
+#include "wsk/wsk_call.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_registration.hpp"
 #include "wsk/wsk_socket.hpp"
@@ -163,8 +164,11 @@ NTSTATUS WSKAPI wsk_socket(PWSK_CLIENT Client, ADDRESS_FAMILY AddressFamily, USH
     (void)OwningProcess, (void)OwningThread, (void)SecurityDescriptor;
     client_call call(Client, "WskSocket");
     if (Flags == WSK_FLAG_CONNECTION_SOCKET) {
-        return connection_socket::create(call.registration(), AddressFamily, SocketType, Protocol, SocketContext,
-                                         static_cast<const WSK_CLIENT_CONNECTION_DISPATCH*>(Dispatch), Irp);
+        registration_state& registration = call.registration();
+        return run_call(operation::socket, nullptr, Irp, "WskSocket", [=, &registration] {
+            return connection_socket::create(registration, AddressFamily, SocketType, Protocol, SocketContext,
+                                             static_cast<const WSK_CLIENT_CONNECTION_DISPATCH*>(Dispatch), Irp);
+        });
     }
     // Basic, listening, datagram and stream sockets are not implemented yet.
     static std::atomic<bool> logged{false};
@@ -177,38 +181,46 @@ NTSTATUS WSKAPI wsk_socket_connect(PWSK_CLIENT Client, USHORT SocketType, ULONG 
                                    PETHREAD OwningThread, PSECURITY_DESCRIPTOR SecurityDescriptor, PIRP Irp) {
     (void)OwningProcess, (void)OwningThread, (void)SecurityDescriptor;
     client_call call(Client, "WskSocketConnect");
-    return connection_socket::create_connected(call.registration(), SocketType, Protocol, LocalAddress,
-                                               RemoteAddress, Flags, SocketContext, Dispatch, Irp);
+    registration_state& registration = call.registration();
+    return run_call(operation::socket_connect, nullptr, Irp, "WskSocketConnect",
+                    [=, &registration, local = address_copy(LocalAddress),
+                     remote = address_copy(RemoteAddress)]() mutable {
+                        return connection_socket::create_connected(registration, SocketType, Protocol, local.get(),
+                                                                   remote.get(), Flags, SocketContext, Dispatch, Irp);
+                    });
 }
 
 NTSTATUS WSKAPI wsk_control_client(PWSK_CLIENT Client, ULONG ControlCode, SIZE_T InputSize, PVOID InputBuffer,
                                    SIZE_T OutputSize, PVOID OutputBuffer, SIZE_T* OutputSizeReturned, PIRP Irp) {
     client_call call(Client, "WskControlClient");
-    if (ControlCode == WSK_TRANSPORT_LIST_CHANGE || ControlCode == WSK_TDI_DEVICENAME_MAPPING) {
-        // Documented codes this provider does not support yet: its transport
-        // list never changes, and there is no TDI to map.
-        static std::atomic<bool> logged{false};
-        if (!logged.exchange(true)) {
-            kernel::log().warn("WskControlClient: control code {} is not implemented yet: returning "
-                               "STATUS_NOT_IMPLEMENTED",
-                               ControlCode);
+    registration_state& registration = call.registration();
+    return run_call(operation::control_client, nullptr, Irp, "WskControlClient", [=, &registration]() -> NTSTATUS {
+        if (ControlCode == WSK_TRANSPORT_LIST_CHANGE || ControlCode == WSK_TDI_DEVICENAME_MAPPING) {
+            // Documented codes this provider does not support yet: its transport
+            // list never changes, and there is no TDI to map.
+            static std::atomic<bool> logged{false};
+            if (!logged.exchange(true)) {
+                kernel::log().warn("WskControlClient: control code {} is not implemented yet: returning "
+                                   "STATUS_NOT_IMPLEMENTED",
+                                   ControlCode);
+            }
+            if (Irp != nullptr) {
+                return NT_SUCCESS(take_irp(Irp, "WskControlClient")) ? complete_irp(Irp, STATUS_NOT_IMPLEMENTED, 0)
+                                                                     : STATUS_INVALID_PARAMETER;
+            }
+            return STATUS_NOT_IMPLEMENTED;
         }
         if (Irp != nullptr) {
-            return NT_SUCCESS(take_irp(Irp, "WskControlClient")) ? complete_irp(Irp, STATUS_NOT_IMPLEMENTED, 0)
+            // Every supported code completes inline and requires Irp == NULL. An
+            // IRP given anyway is completed with the error (each call with an
+            // IRP completes it exactly once), so a driver waiting on it does
+            // not hang.
+            return NT_SUCCESS(take_irp(Irp, "WskControlClient")) ? complete_irp(Irp, STATUS_INVALID_PARAMETER, 0)
                                                                  : STATUS_INVALID_PARAMETER;
         }
-        return STATUS_NOT_IMPLEMENTED;
-    }
-    if (Irp != nullptr) {
-        // Every supported code completes inline and requires Irp == NULL. An
-        // IRP given anyway is completed with the error (each call with an
-        // IRP completes it exactly once), so a driver waiting on it does
-        // not hang.
-        return NT_SUCCESS(take_irp(Irp, "WskControlClient")) ? complete_irp(Irp, STATUS_INVALID_PARAMETER, 0)
-                                                             : STATUS_INVALID_PARAMETER;
-    }
-    return control_client_inline(call.registration(), ControlCode, InputSize, InputBuffer, OutputSize, OutputBuffer,
-                                 OutputSizeReturned);
+        return control_client_inline(registration, ControlCode, InputSize, InputBuffer, OutputSize, OutputBuffer,
+                                     OutputSizeReturned);
+    });
 }
 
 NTSTATUS WSKAPI wsk_get_address_info(PWSK_CLIENT Client, PUNICODE_STRING NodeName, PUNICODE_STRING ServiceName,

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -30,9 +32,18 @@ struct registry {
     std::condition_variable changed;
     std::unordered_set<registration_state*> live;
     bool provider_available = true;
+    // A timed unavailability (test control): unavailable until then.
+    std::chrono::steady_clock::time_point unavailable_until{};
     std::size_t blocked_captures = 0;
     std::chrono::milliseconds report_interval{5000};
 };
+
+registry& the_registry();
+
+// Caller holds the registry's lock.
+bool available_locked(const registry& r) {
+    return r.provider_available && std::chrono::steady_clock::now() >= r.unavailable_until;
+}
 
 registry& the_registry() {
     // Leaked on purpose: a driver thread may still deregister during static
@@ -151,18 +162,25 @@ NTSTATUS capture_provider(PWSK_REGISTRATION block, ULONG wait_timeout, PWSK_PROV
     export_call call(block, "WskCaptureProviderNPI");
     registration_state& state = call.state();
     bool& deregistering = registration_access::deregistering(state);
-    auto stop_waiting = [&] { return r.provider_available || deregistering; };
+    auto stop_waiting = [&] { return available_locked(r) || deregistering; };
     if (!stop_waiting() && wait_timeout != WSK_NO_WAIT) {
         ++r.blocked_captures;
-        if (wait_timeout == WSK_INFINITE_WAIT) {
-            r.changed.wait(call.lock(), stop_waiting);
-        } else {
-            const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_timeout);
-            r.changed.wait_until(call.lock(), deadline, stop_waiting);
+        using clock = std::chrono::steady_clock;
+        const auto deadline = wait_timeout == WSK_INFINITE_WAIT
+                                  ? clock::time_point::max()
+                                  : clock::now() + std::chrono::milliseconds(wait_timeout);
+        while (!stop_waiting() && clock::now() < deadline) {
+            // A timed unavailability ends without a notification: wake for it.
+            const auto wake = r.provider_available ? std::min(deadline, r.unavailable_until) : deadline;
+            if (wake == clock::time_point::max()) {
+                r.changed.wait(call.lock());
+            } else {
+                r.changed.wait_until(call.lock(), wake);
+            }
         }
         --r.blocked_captures;
     }
-    if (deregistering || !r.provider_available) {
+    if (deregistering || !available_locked(r)) {
         return STATUS_DEVICE_NOT_READY;
     }
     // Any 1.x client gets the 1.0 table: a higher minor with the same major
@@ -195,7 +213,7 @@ void release_provider(PWSK_REGISTRATION block) {
 
 NTSTATUS query_characteristics(PWSK_REGISTRATION block, PWSK_PROVIDER_CHARACTERISTICS characteristics) {
     export_call call(block, "WskQueryProviderCharacteristics");
-    if (registration_access::deregistering(call.state()) || !the_registry().provider_available) {
+    if (registration_access::deregistering(call.state()) || !available_locked(the_registry())) {
         return STATUS_DEVICE_NOT_READY;
     }
     characteristics->HighestVersion = provider_version;
@@ -320,13 +338,21 @@ void set_provider_available(bool available) {
     registry& r = the_registry();
     std::lock_guard lock(r.mutex);
     r.provider_available = available;
+    r.unavailable_until = {};
+    r.changed.notify_all();
+}
+
+void set_provider_unavailable_for(std::chrono::milliseconds duration) {
+    registry& r = the_registry();
+    std::lock_guard lock(r.mutex);
+    r.unavailable_until = std::chrono::steady_clock::now() + duration;
     r.changed.notify_all();
 }
 
 bool provider_available() {
     registry& r = the_registry();
     std::lock_guard lock(r.mutex);
-    return r.provider_available;
+    return available_locked(r);
 }
 
 std::size_t blocked_captures() {

@@ -114,6 +114,10 @@ private:
 /// deregistration, and WskQueryProviderCharacteristics returns
 /// STATUS_DEVICE_NOT_READY.
 void set_provider_available(bool available);
+/// Test control: the provider is unavailable for `duration` from now, then
+/// available again without further calls (WskCaptureProviderNPI callers
+/// waiting with a timeout see it come back).
+void set_provider_unavailable_for(std::chrono::milliseconds duration);
 /// Whether the provider is available (see set_provider_available).
 bool provider_available();
 

@@ -12,6 +12,7 @@
 #include "wsk/wsk_socket_base.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
@@ -61,6 +62,8 @@ public:
     /// are not implemented yet).
     const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch() const noexcept { return client_dispatch_; }
 
+    void injected_failure(operation op, NTSTATUS status) override;
+
     /// For tests: the host socket.
     net::tcp_socket& host_socket() noexcept { return host_; }
 
@@ -70,7 +73,27 @@ public:
 private:
     // WskGetLocalAddress / WskGetRemoteAddress.
     NTSTATUS report_address(PSOCKADDR out, PIRP irp, bool remote);
-    struct operation;
+
+    // How much of one send or receive test control lets move, and what ends
+    // it once that much moved (wsk_socket_transfer.cpp).
+    struct transfer_limit {
+        std::size_t bytes;                      // at most this many bytes move
+        NTSTATUS then = STATUS_SUCCESS;         // then the call fails with this, breaking the connection
+        bool end_of_stream = false;             // receive: the peer's FIN is due now
+    };
+    transfer_limit send_limit_locked(std::size_t total) const;
+    transfer_limit receive_limit_locked(std::size_t total, bool wait_all) const;
+    // A receive completed with `bytes`: account for it against the plan's
+    // byte marks (a close mark reached means the peer's FIN). Lock held.
+    void received_locked(std::size_t reserved, std::size_t bytes);
+    // Ends the connection as a host failure with `status` would: the peer
+    // sees a reset, pending operations complete with `status`, later calls
+    // with STATUS_FILE_FORCED_CLOSED. Lock held.
+    void break_connection_locked(NTSTATUS status);
+    // The status a host operation ended by break_connection_locked reports
+    // instead of its host error (cancelled), or `natural`. Lock held.
+    NTSTATUS ended_status_locked(net::error e, bool cancelled_by_driver, NTSTATUS natural) const noexcept;
+    struct io_operation;
     struct send_operation;
     struct receive_operation;
     struct connect_operation;
@@ -110,6 +133,11 @@ private:
     std::size_t pending_sends_ = 0;
     std::size_t pending_receives_ = 0;
     PIRP close_irp_ = nullptr;    // a close waiting for pending IRPs
+    // Test control (fault plans, held calls completed with an outcome).
+    NTSTATUS injected_end_ = STATUS_SUCCESS;  // set by break_connection_locked
+    std::uint64_t bytes_sent_ = 0;            // handed to the host, for peer_reset_after_sent
+    std::uint64_t bytes_received_ = 0;        // completed receives, for the receive marks
+    std::uint64_t receive_reserved_ = 0;      // bytes pending receives may still bring
 };
 
 /// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).

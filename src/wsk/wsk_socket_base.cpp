@@ -2,6 +2,8 @@
 #include "wsk/wsk_socket_base.hpp"
 
 #include "kernel/bug_check.hpp"
+#include "runtime/control.hpp"
+#include "runtime/observer.hpp"
 
 #include <fmt/format.h>
 
@@ -31,14 +33,21 @@ const char* category_name(socket_category category) noexcept {
     return "unknown";
 }
 
-void socket_base::publish() noexcept {
+void socket_base::publish() {
+    observation_ = rt::open_socket_record(static_cast<WSK_SOCKET*>(this));
     std::lock_guard lock(live_mutex);
     live_sockets().insert(this);
 }
 
 void socket_base::withdraw() noexcept {
-    std::lock_guard lock(live_mutex);
-    live_sockets().erase(this);
+    {
+        std::lock_guard lock(live_mutex);
+        live_sockets().erase(this);
+    }
+    if (observation_ != nullptr) {
+        rt::close_socket_record(observation_);
+    }
+    rt::forget_socket_policies(static_cast<WSK_SOCKET*>(this));
 }
 
 bool is_live_socket(const WSK_SOCKET* socket) noexcept {

@@ -10,7 +10,13 @@
 
 #include <wsk.h>
 
+#include <wskemu/operation.hpp>
+
 #include "wsk/wsk_registration.hpp"
+
+namespace wskemu::rt {
+struct socket_record;
+}
 
 namespace wskemu::wsk {
 
@@ -33,24 +39,39 @@ public:
     socket_base& operator=(const socket_base&) = delete;
 
     socket_category category() const noexcept { return category_; }
+    /// The PWSK_SOCKET the driver holds, as test control names the socket.
+    const void* key() const noexcept { return static_cast<const WSK_SOCKET*>(this); }
     registration_state& registration() const noexcept { return registration_; }
     /// The SocketContext given at creation (passed to event callbacks).
     PVOID context() const noexcept { return context_; }
+    /// The socket's counters for test control (nullptr until published).
+    rt::socket_record* observation() const noexcept { return observation_; }
+
+    /// A fault plan (or a held call completed with a failure) made a call of
+    /// `op` fail with `status`: change state as that host failure would (a
+    /// reset breaks the connection, a failed connect leaves only close).
+    virtual void injected_failure(operation op, NTSTATUS status) {
+        (void)op;
+        (void)status;
+    }
 
 protected:
     socket_base(socket_category category, registration_state& registration, PVOID context) noexcept
         : WSK_SOCKET{}, category_(category), registration_(registration), context_(context) {}
     virtual ~socket_base() = default;
 
-    /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch is set).
-    void publish() noexcept;
-    /// Makes it unfindable again (at close, before it is freed).
+    /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch
+    /// is set) and starts its counters.
+    void publish();
+    /// Makes it unfindable again (at close, before it is freed): its test
+    /// control settings go, its counters stay.
     void withdraw() noexcept;
 
 private:
     const socket_category category_;
     registration_state& registration_;
     PVOID context_;
+    rt::socket_record* observation_ = nullptr;
 };
 
 /// The live socket behind a PWSK_SOCKET; bug check 0xC4 / socket_not_live

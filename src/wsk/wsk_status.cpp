@@ -54,4 +54,21 @@ bool is_connection_fatal(net::error e) noexcept {
     }
 }
 
+bool breaks_connection(NTSTATUS status) noexcept {
+    switch (status) {
+    case STATUS_CONNECTION_RESET:
+    case STATUS_CONNECTION_ABORTED:
+    case STATUS_CONNECTION_DISCONNECTED:
+    case STATUS_REMOTE_DISCONNECT:
+    case STATUS_LOCAL_DISCONNECT:
+    case STATUS_IO_TIMEOUT:
+    case STATUS_NETWORK_UNREACHABLE:
+    case STATUS_HOST_UNREACHABLE:
+    case STATUS_PROTOCOL_UNREACHABLE:
+    case STATUS_PORT_UNREACHABLE:
+    case STATUS_FILE_FORCED_CLOSED: return true;
+    default: return false;
+    }
+}
+
 }  // namespace wskemu::wsk

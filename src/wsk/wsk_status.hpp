@@ -17,4 +17,8 @@ NTSTATUS to_ntstatus(net::error e) noexcept;
 /// STATUS_FILE_FORCED_CLOSED until the driver closes the socket.
 bool is_connection_fatal(net::error e) noexcept;
 
+/// The NTSTATUS counterpart of is_connection_fatal: an injected failure with
+/// one of these statuses breaks the connection as that host error would.
+bool breaks_connection(NTSTATUS status) noexcept;
+
 }  // namespace wskemu::wsk

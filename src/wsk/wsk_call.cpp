@@ -1,0 +1,124 @@
+// wskemu: test control at the entry of every WSK call (wsk_call.hpp).
+#include "wsk/wsk_call.hpp"
+
+#include "runtime/faults.hpp"
+#include "runtime/holds.hpp"
+#include "wsk/wsk_irp.hpp"
+
+#include <cstring>
+#include <memory>
+
+namespace wskemu::wsk {
+
+namespace {
+
+thread_local call_context* innermost = nullptr;
+
+bool is_data_transfer(operation op) {
+    return op == operation::send || op == operation::receive || op == operation::send_to ||
+           op == operation::receive_from || op == operation::send_messages;
+}
+
+// A held call's decision, carried out (holds.hpp's resume_function).
+void resume(operation op, socket_base* socket, PIRP irp, const std::function<NTSTATUS()>& body,
+            const rt::hold_outcome& outcome) {
+    using action = rt::hold_outcome::action;
+    if (outcome.what == action::cancel) {
+        deliver_later(irp, STATUS_CANCELLED, 0);
+        return;
+    }
+    const NTSTATUS status = outcome.status;
+    if (outcome.what == action::complete && !is_data_transfer(op) && !NT_SUCCESS(status)) {
+        if (socket != nullptr) {
+            socket->injected_failure(op, status);
+        }
+        deliver_later(irp, status, static_cast<ULONG_PTR>(outcome.information));
+        return;
+    }
+    call_context call(op, socket, irp);
+    call.replay = true;
+    call.choice.force_pending = true;
+    if (outcome.what == action::complete && is_data_transfer(op)) {
+        call.limited = true;
+        call.byte_limit = outcome.information;
+        call.then_status = status;
+    }
+    (void)body();
+}
+
+// A fault plan's failure, injected instead of running the call.
+NTSTATUS inject(call_context& call, const char* function, const rt::injected_failure& failure) {
+    if (call.irp == nullptr) {
+        // A control call without an IRP: the failure is the return value.
+        if (call.socket != nullptr) {
+            call.socket->injected_failure(call.op, failure.status);
+        }
+        return failure.status;
+    }
+    if (NTSTATUS taken = take_irp(call.irp, function); !NT_SUCCESS(taken)) {
+        return taken;
+    }
+    if (call.socket != nullptr) {
+        call.socket->injected_failure(call.op, failure.status);
+    }
+    if (failure.at_completion) {
+        mark_pending(call.irp);
+        deliver_later(call.irp, failure.status, 0);
+        return STATUS_PENDING;
+    }
+    return complete_irp_inline(call.irp, failure.status, 0);
+}
+
+}  // namespace
+
+call_context::call_context(operation o, socket_base* s, PIRP i) noexcept
+    : op(o), socket(s), irp(i), outer_(innermost) {
+    innermost = this;
+}
+
+call_context::~call_context() { innermost = outer_; }
+
+call_context* current_call() noexcept { return innermost; }
+
+NTSTATUS run_controlled_call(call_context& call, const char* function, std::function<NTSTATUS()> body) {
+    const operation op = call.op;
+    socket_base* const socket = call.socket;
+    const void* const key = socket != nullptr ? socket->key() : nullptr;
+    if (op == operation::close && socket != nullptr) {
+        rt::cancel_socket_holds(key);  // its held calls end before the close does
+    }
+    if (op != operation::close) {
+        if (const auto failure = rt::match_call_fault(op, key)) {
+            return inject(call, function, *failure);
+        }
+    }
+    call.choice = rt::choose(op, key);
+    const bool stalled = op == operation::send && socket != nullptr &&
+                         (rt::sends_stalled(key) || rt::has_stalled_holds(key));
+    if ((!call.choice.hold && !stalled) || call.irp == nullptr) {
+        return body();
+    }
+    PIRP irp = call.irp;
+    if (NTSTATUS taken = take_irp(irp, function); !NT_SUCCESS(taken)) {
+        return taken;
+    }
+    mark_pending(irp);
+    auto shared_body = std::make_shared<std::function<NTSTATUS()>>(std::move(body));
+    rt::hold_call(op, key, irp, stalled, [op, socket, irp, shared_body](const rt::hold_outcome& outcome) {
+        resume(op, socket, irp, *shared_body, outcome);
+    });
+    return STATUS_PENDING;
+}
+
+address_copy::address_copy(const SOCKADDR* source) noexcept : present(source != nullptr) {
+    if (!present) {
+        return;
+    }
+    std::size_t size = sizeof(SOCKADDR);
+    if (source->sa_family == AF_INET6) {
+        size = sizeof(SOCKADDR_IN6);
+    }
+    std::memcpy(&value, source, size);
+}
+
+}  // namespace wskemu::wsk

@@ -1,0 +1,128 @@
+// wskemu, internal to the connection socket's files: its pending operations,
+// one object per pending IRP, which the cancel routine and the host
+// completion handlers share.
+#pragma once
+
+#include "wsk/wsk_irp.hpp"
+#include "wsk/wsk_socket.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace wskemu::wsk {
+
+// ---- pending operations --------------------------------------------------------
+
+struct connection_socket::io_operation : pending_irp {
+    io_operation(connection_socket& owner, PIRP irp) noexcept : pending_irp(irp), socket(owner) {}
+    connection_socket& socket;
+    net::op_id id = 0;       // the host operation, for IoCancelIrp (guarded by the socket's mutex)
+    std::size_t done = 0;    // bytes moved inline before the host operation started
+    bool cancelled = false;  // IoCancelIrp seen (guarded by the socket's mutex)
+
+    void cancel_requested() noexcept override {
+        std::lock_guard lock(socket.mutex_);
+        cancelled = true;
+        if (id != 0) {
+            socket.host_.cancel(id);
+        }
+    }
+
+    // Completes the IRP, frees the operation, and lets a waiting close go on.
+    template <typename Op>
+    static void finish(Op* op, NTSTATUS status, ULONG_PTR information) {
+        connection_socket& owner = op->socket;
+        PIRP irp = op->irp();
+        complete_pending(irp, status, information);
+        delete op;
+        owner.operation_finished();
+    }
+};
+
+struct connection_socket::send_operation final : io_operation {
+    using io_operation::io_operation;
+    NTSTATUS then = STATUS_SUCCESS;  // test control: once every byte went, fail with this
+};
+
+struct connection_socket::receive_operation final : io_operation {
+    using io_operation::io_operation;
+    std::size_t reserved = 0;        // bytes counted against the plan's receive marks
+    NTSTATUS then = STATUS_SUCCESS;  // test control: once the buffer is full, fail with this
+    std::vector<net::mutable_buffer> pieces;
+    net::receive_mode mode = net::receive_mode::some;
+    std::unique_ptr<unsigned char[]> drain_buffer;  // WSK_FLAG_DRAIN: bytes read and dropped
+};
+
+struct connection_socket::connect_operation final : io_operation {
+    using io_operation::io_operation;
+    bool creates_socket = false;  // WskSocketConnect
+    std::vector<net::const_buffer> initial;  // WskConnectEx data, sent once connected
+
+    // A connect has no op id in src/net: cancel the host socket's operations,
+    // which while connecting are only this one.
+    void cancel_requested() noexcept override {
+        std::lock_guard lock(socket.mutex_);
+        cancelled = true;
+        if (id != 0) {
+            socket.host_.cancel(id);  // WskConnectEx's data is being sent
+        } else if (socket.phase_ == socket_phase::connecting) {
+            socket.host_.cancel();
+        }
+    }
+};
+
+struct connection_socket::disconnect_operation final : io_operation {
+    using io_operation::io_operation;
+    NTSTATUS send_status = STATUS_SUCCESS;  // of the final buffer (guarded by the socket's mutex)
+    bool irp_completed = false;             // guarded by the socket's mutex
+    bool cancel_posted = false;             // guarded by the socket's mutex
+    int owners = 1;                         // the FIN handler, plus a posted cancel (socket's mutex)
+
+    // The FIN is queued behind the sends before it and cannot be taken out of
+    // the queue: a cancel completes the IRP now, from an engine thread, and
+    // the FIN still goes when its turn comes. Whichever of the two runs first
+    // completes the IRP; the last one frees the operation.
+    void cancel_requested() noexcept override {
+        std::lock_guard lock(socket.mutex_);
+        cancelled = true;
+        if (id != 0) {
+            socket.host_.cancel(id);
+        }
+        if (irp_completed || cancel_posted) {
+            return;
+        }
+        cancel_posted = true;
+        ++owners;
+        net::io_engine::instance().post([this] { settle(STATUS_CANCELLED); });
+    }
+
+    // One owner is done: complete the IRP if nobody has, free the operation
+    // if this was the last owner.
+    void settle(NTSTATUS status) {
+        connection_socket& owner = socket;
+        bool complete;
+        bool last;
+        ULONG_PTR bytes;
+        {
+            std::lock_guard lock(owner.mutex_);
+            complete = !irp_completed;
+            irp_completed = true;
+            last = --owners == 0;
+            bytes = done;
+        }
+        if (complete) {
+            complete_pending(irp(), status, bytes);
+        }
+        if (last) {
+            delete this;
+            owner.operation_finished();
+        }
+    }
+};
+
+namespace socket_limits {
+constexpr std::size_t drain_buffer_size = 4096;
+constexpr std::size_t max_connect_data = 65535;  // WskConnectEx's limit
+}  // namespace socket_limits
+
+}  // namespace wskemu::wsk
