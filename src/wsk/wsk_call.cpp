@@ -1,6 +1,7 @@
 // wskemu: test control at the entry of every WSK call (wsk_call.hpp).
 #include "wsk/wsk_call.hpp"
 
+#include "kernel/log.hpp"
 #include "runtime/faults.hpp"
 #include "runtime/holds.hpp"
 #include "wsk/wsk_irp.hpp"
@@ -79,6 +80,13 @@ call_context::call_context(operation o, socket_base* s, PIRP i) noexcept
 call_context::~call_context() { innermost = outer_; }
 
 call_context* current_call() noexcept { return innermost; }
+
+void log_call(const char* function, const socket_base* socket, PIRP irp) {
+    if (kernel::log().should_log(spdlog::level::debug)) {
+        kernel::log().debug("{}: socket {}, IRP {}", function, socket != nullptr ? socket->key() : nullptr,
+                            static_cast<void*>(irp));
+    }
+}
 
 NTSTATUS run_controlled_call(call_context& call, const char* function, std::function<NTSTATUS()> body) {
     const operation op = call.op;

@@ -44,6 +44,9 @@ private:
 /// The innermost call running on this thread, or nullptr.
 call_context* current_call() noexcept;
 
+/// Logs a call's entry at debug level (docs/testing.md, "Logs").
+void log_call(const char* function, const socket_base* socket, PIRP irp);
+
 /// The controlled path of run_call (used only while rt::active()).
 NTSTATUS run_controlled_call(call_context& call, const char* function, std::function<NTSTATUS()> body);
 
@@ -53,6 +56,7 @@ NTSTATUS run_controlled_call(call_context& call, const char* function, std::func
 template <typename Body>
 NTSTATUS run_call(operation op, socket_base* socket, PIRP irp, const char* function, Body&& body) {
     rt::ensure_started();
+    log_call(function, socket, irp);
     call_context call(op, socket, irp);
     if (!rt::active()) {
         return body();

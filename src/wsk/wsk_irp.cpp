@@ -1,6 +1,8 @@
 // wskemu: taking and completing driver IRPs in the WSK provider.
 #include "wsk/wsk_irp.hpp"
 
+#include <wskemu/format.hpp>
+
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
 #include "runtime/faults.hpp"
@@ -98,8 +100,12 @@ NTSTATUS complete_irp_inline(PIRP irp, NTSTATUS status, ULONG_PTR information) {
     const bool pending = (IoGetCurrentIrpStackLocation(irp)->Control & SL_PENDING_RETURNED) != 0;
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = information;
-    // Counted before the routine runs: it may free the IRP, or close the socket.
+    // Counted and logged before the routine runs: it may free the IRP, or close the socket.
     rt::note_completion(tag.record, irp, tag.op, status, information, pending);
+    if (kernel::log().should_log(spdlog::level::debug)) {
+        kernel::log().debug("{} completes {}: socket {}, {}, Information {}", operation_name(tag.op),
+                            pending ? "after STATUS_PENDING" : "inline", tag.socket, ntstatus{status}, information);
+    }
     completion_guard guard;
     IoCompleteRequest(irp, IO_NO_INCREMENT);
     return status;

@@ -3,21 +3,33 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <iostream>
+
 #include <wdm.h>
+
+#include <wskemu/runtime.hpp>
 
 #include "kernel/ex_pool.hpp"
 #include "kernel/irql.hpp"
 
 namespace wskemu::test {
 
-/// Records the allocation serial at SetUp; TearDown fails the test if any
-/// pool block, IRP or MDL allocated since is still alive, or if the test
-/// thread is not back at PASSIVE_LEVEL.
+/// Resets the runtime (test control) and records the allocation serial at
+/// SetUp; TearDown fails the test if any pool block, IRP or MDL allocated
+/// since is still alive, or if the test thread is not back at PASSIVE_LEVEL,
+/// then resets the runtime again.
 class kernel_test : public ::testing::Test {
 protected:
-    void SetUp() override { mark_ = kernel::next_block_serial(); }
+    void SetUp() override {
+        runtime::instance().reset();
+        mark_ = kernel::next_block_serial();
+    }
 
     void TearDown() override {
+        if (runtime::instance().deterministic()) {
+            runtime::instance().run_until_idle(std::chrono::seconds(1));
+        }
         EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL) << "the test left the IRQL raised";
         kernel::set_current_irql(PASSIVE_LEVEL);
         for (const auto& block : kernel::live_blocks()) {
@@ -26,6 +38,10 @@ protected:
                               << block.size << " bytes, tag " << kernel::tag_text(block.tag);
             }
         }
+        if (HasFailure()) {
+            std::cout << "[ wskemu   ] test control: " << runtime::instance().describe() << "\n";
+        }
+        runtime::instance().reset();
     }
 
 private:

@@ -5,6 +5,8 @@
 // Every wait has a timeout.
 #pragma once
 
+#include <wskemu/runtime.hpp>
+
 #include "net/tcp_socket.hpp"
 
 #include <chrono>
@@ -30,8 +32,16 @@ public:
         cv_.notify_all();
     }
     bool wait(std::chrono::milliseconds timeout = 5s) {
+        if (runtime::instance().deterministic()) {
+            // Nothing runs unless this thread drives the runtime.
+            return runtime::instance().run_until([&] { return is_done(); }, timeout);
+        }
         std::unique_lock lock(mutex_);
         return cv_.wait_for(lock, timeout, [&] { return done_; });
+    }
+    bool is_done() {
+        std::lock_guard lock(mutex_);
+        return done_;
     }
     net::error error() const { return error_; }
     std::size_t bytes() const { return bytes_; }
@@ -77,6 +87,14 @@ public:
 
     /// Waits for the connection; true once accepted.
     bool accept(std::chrono::milliseconds timeout = 5s) {
+        if (runtime::instance().deterministic()) {
+            runtime::instance().run_until(
+                [&] {
+                    std::lock_guard lock(accept_state_->mutex);
+                    return accept_state_->done;
+                },
+                timeout);
+        }
         std::unique_lock lock(accept_state_->mutex);
         if (!accept_state_->cv.wait_for(lock, timeout, [&] { return accept_state_->done; }) ||
             accept_state_->error != net::error::none) {
