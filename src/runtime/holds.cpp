@@ -173,6 +173,17 @@ void cancel_all_holds() {
     }
 }
 
+bool cancel_held(std::uint64_t id) {
+    auto& t = table();
+    std::lock_guard lock(t.mutex);
+    auto it = std::find_if(t.records.begin(), t.records.end(), [&](held_record* r) { return r->id == id; });
+    if (it == t.records.end()) {
+        return false;
+    }
+    // The cancel routine only schedules the completion: safe under our lock.
+    return IoCancelIrp((*it)->irp()) != FALSE;
+}
+
 bool holds_exist() noexcept {
     auto& t = table();
     std::lock_guard lock(t.mutex);

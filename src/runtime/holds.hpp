@@ -33,6 +33,9 @@ std::uint64_t hold_call(operation op, const void* socket, PIRP irp, bool stalled
 /// Carries out `outcome` for a held call; false if it is no longer held.
 bool resume_held(std::uint64_t id, const hold_outcome& outcome);
 
+/// IoCancelIrp on a held call's IRP; false if it is no longer held.
+bool cancel_held(std::uint64_t id);
+
 struct held_info {
     std::uint64_t id;
     operation op;

@@ -104,10 +104,11 @@ void note_completion(socket_record* record, const void* irp, operation op, std::
                 target.pending.erase(it);
             }
         }
-        const bool success = status >= 0;
-        if (success && sends_bytes(op)) {
+        // Information is the bytes moved, whatever the status (a send cut by
+        // a reset reports what went before it).
+        if (sends_bytes(op)) {
             target.bytes_sent += information;
-        } else if (success && receives_bytes(op)) {
+        } else if (receives_bytes(op)) {
             target.bytes_received += information;
         }
         auto it = std::find_if(target.calls.begin(), target.calls.end(),

@@ -111,9 +111,7 @@ bool held_call::complete(std::int32_t status, std::uint64_t information) const {
     return rt::resume_held(id_, rt::hold_outcome{rt::hold_outcome::action::complete, status, information});
 }
 
-bool held_call::cancel() const {
-    return rt::resume_held(id_, rt::hold_outcome{rt::hold_outcome::action::cancel, 0, 0});
-}
+bool held_call::cancel() const { return rt::cancel_held(id_); }
 
 std::uint64_t socket_stats::calls_of(operation op) const noexcept {
     std::uint64_t total = 0;

@@ -78,7 +78,7 @@ void connection_socket::operation_finished() {
     }
 }
 
-void connection_socket::finish_close(PIRP irp, bool pending) {
+NTSTATUS connection_socket::finish_close(PIRP irp, bool pending) {
     // Completions of this socket's calls that test control deferred come
     // before the close's own: no completion follows a completed close.
     rt::flush_socket(key());
@@ -90,9 +90,9 @@ void connection_socket::finish_close(PIRP irp, bool pending) {
     // complete, it may deregister at once.
     if (pending) {
         complete_pending(irp, STATUS_SUCCESS, 0);
-    } else {
-        complete_irp(irp, STATUS_SUCCESS, 0);
+        return STATUS_PENDING;
     }
+    return complete_irp(irp, STATUS_SUCCESS, 0);
 }
 
 NTSTATUS connection_socket::close(PIRP irp) {
@@ -113,8 +113,7 @@ NTSTATUS connection_socket::close(PIRP irp) {
     }
     if (pending_ == 0) {
         lock.unlock();
-        finish_close(irp, false);
-        return STATUS_SUCCESS;
+        return finish_close(irp, false);
     }
     mark_pending(irp);
     close_irp_ = irp;  // the last pending IRP's completion finishes the close

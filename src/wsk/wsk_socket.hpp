@@ -110,8 +110,8 @@ private:
     // finishes a close that waits for it.
     void operation_finished();
     // Frees the socket, reports it closed, completes the close IRP (pending:
-    // from an engine thread).
-    void finish_close(PIRP irp, bool pending);
+    // from an engine thread); what the close call returns.
+    NTSTATUS finish_close(PIRP irp, bool pending);
     void start_receive_locked(receive_operation* op);
     // Starts the host connect for `irp` (taken); lock held. With
     // `creates_socket` the IRP carries the socket out (WskSocketConnect);
