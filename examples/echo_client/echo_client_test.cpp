@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "echo_client_driver.h"
-#include "echo_peer.hpp"
 #include "loopback_address.hpp"
 
 #include <wskemu/leak_report.hpp>
+#include <wskemu/loopback_server.hpp>
 
 namespace {
 
@@ -13,7 +13,7 @@ class EchoClient : public ::testing::TestWithParam<bool> {};
 
 TEST_P(EchoClient, EchoesEveryMessageAndLeaksNothing) {
     const bool ipv6 = GetParam();
-    wskemu::example::echo_peer peer(ipv6);
+    wskemu::loopback_server peer(wskemu::server_behaviour::echo, ipv6);
     if (!peer.listening()) {
         GTEST_SKIP() << "no loopback address for this family";
     }
@@ -29,7 +29,7 @@ TEST_P(EchoClient, EchoesEveryMessageAndLeaksNothing) {
 TEST(EchoClientRefused, ReportsTheConnectFailure) {
     std::uint16_t closed_port = 0;
     {
-        wskemu::example::echo_peer gone;
+        wskemu::loopback_server gone(wskemu::server_behaviour::echo);
         closed_port = gone.port();
     }
     SOCKADDR_STORAGE remote = wskemu::example::loopback_sockaddr(false, closed_port);

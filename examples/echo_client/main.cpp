@@ -6,14 +6,14 @@
 #include "common/show_driver_output.hpp"
 
 #include "echo_client_driver.h"
-#include "echo_peer.hpp"
 #include "loopback_address.hpp"
 
 #include <wskemu/leak_report.hpp>
+#include <wskemu/loopback_server.hpp>
 
 int main() {
     wskemu::example::show_driver_output();
-    wskemu::example::echo_peer peer;
+    wskemu::loopback_server peer(wskemu::server_behaviour::echo);
     if (!peer.listening()) {
         std::printf("could not start the loopback echo server\n");
         return 1;
