@@ -186,10 +186,14 @@ std::uint64_t completed_calls(operation op) {
 std::vector<pending_irp_info> pending_irps_now() {
     auto& r = the_registry();
     const auto now = clock::now();
+    const auto held = held_now();
     std::vector<std::pair<clock::time_point, pending_irp_info>> found;
     auto collect = [&](socket_record& record) {
         std::lock_guard lock(record.mutex);
         for (const auto& e : record.pending) {
+            if (std::any_of(held.begin(), held.end(), [&](const held_info& h) { return h.irp == e.irp; })) {
+                continue;  // listed below, as held
+            }
             pending_irp_info info;
             info.irp = e.irp;
             info.socket = &record == &r.client ? nullptr : record.socket;
@@ -205,7 +209,7 @@ std::vector<pending_irp_info> pending_irps_now() {
         }
         collect(r.client);
     }
-    for (const held_info& h : held_now()) {
+    for (const held_info& h : held) {
         pending_irp_info info;
         info.irp = h.irp;
         info.socket = h.socket;

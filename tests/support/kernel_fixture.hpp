@@ -44,6 +44,9 @@ protected:
         runtime::instance().reset();
     }
 
+    /// The allocation serial at SetUp: objects at or above it are the test's.
+    std::uint64_t allocation_mark() const noexcept { return mark_; }
+
 private:
     static const char* kind_name(kernel::block_kind kind) {
         switch (kind) {
