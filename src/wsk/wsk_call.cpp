@@ -59,13 +59,22 @@ NTSTATUS inject(call_context& call, const char* function, const rt::injected_fai
     if (NTSTATUS taken = take_irp(call.irp, function); !NT_SUCCESS(taken)) {
         return taken;
     }
+    if (failure.at_completion) {
+        // The failure happens when the call completes: so does its effect.
+        // (A close flushes this before it frees the socket.)
+        mark_pending(call.irp);
+        socket_base* socket = call.socket;
+        const operation op = call.op;
+        const NTSTATUS status = failure.status;
+        deliver_later(call.irp, status, 0, [socket, op, status] {
+            if (socket != nullptr) {
+                socket->injected_failure(op, status);
+            }
+        });
+        return STATUS_PENDING;
+    }
     if (call.socket != nullptr) {
         call.socket->injected_failure(call.op, failure.status);
-    }
-    if (failure.at_completion) {
-        mark_pending(call.irp);
-        deliver_later(call.irp, failure.status, 0);
-        return STATUS_PENDING;
     }
     return complete_irp_inline(call.irp, failure.status, 0);
 }

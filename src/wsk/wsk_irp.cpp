@@ -53,10 +53,16 @@ void complete_at_dispatch(PIRP irp, NTSTATUS status, ULONG_PTR information) {
 }
 
 // Hands a pending IRP's completion to the scheduler, after the plan's delay.
-void schedule_completion(PIRP irp, NTSTATUS status, ULONG_PTR information, std::chrono::milliseconds delay) {
+void schedule_completion(PIRP irp, NTSTATUS status, ULONG_PTR information, std::chrono::milliseconds delay,
+                         net::callback<void()> first = nullptr) {
     const irp_tag tag = tag_of(irp);
     rt::schedule(rt::lane{tag.socket, static_cast<std::uint32_t>(tag.op)}, rt::clock::now() + delay,
-                 [irp, status, information] { complete_at_dispatch(irp, status, information); });
+                 [irp, status, information, first = std::move(first)]() mutable {
+                     if (first) {
+                         first();
+                     }
+                     complete_at_dispatch(irp, status, information);
+                 });
 }
 
 }  // namespace
@@ -165,9 +171,9 @@ void complete_pending(PIRP irp, NTSTATUS status, ULONG_PTR information) {
     complete_at_dispatch(irp, status, information);
 }
 
-void deliver_later(PIRP irp, NTSTATUS status, ULONG_PTR information) {
+void deliver_later(PIRP irp, NTSTATUS status, ULONG_PTR information, net::callback<void()> first) {
     const irp_tag tag = tag_of(irp);
-    schedule_completion(irp, status, information, rt::completion_delay(tag.op, tag.socket));
+    schedule_completion(irp, status, information, rt::completion_delay(tag.op, tag.socket), std::move(first));
 }
 
 }  // namespace wskemu::wsk

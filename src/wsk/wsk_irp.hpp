@@ -18,6 +18,8 @@
 
 #include <wdm.h>
 
+#include "net/callback.hpp"
+
 namespace wskemu::wsk {
 
 /// Takes a driver's IRP: NULL is refused with STATUS_INVALID_PARAMETER,
@@ -86,7 +88,8 @@ void complete_pending(PIRP irp, NTSTATUS status, ULONG_PTR information);
 
 /// Completes a pending IRP that has no cancel routine later, from the
 /// runtime's scheduler at DISPATCH_LEVEL (forced-pending results, injected
-/// failures at completion, cancelled holds).
-void deliver_later(PIRP irp, NTSTATUS status, ULONG_PTR information);
+/// failures at completion, cancelled holds). `first`, if given, runs just
+/// before the completion (an injected failure's effect on the socket).
+void deliver_later(PIRP irp, NTSTATUS status, ULONG_PTR information, net::callback<void()> first = nullptr);
 
 }  // namespace wskemu::wsk
