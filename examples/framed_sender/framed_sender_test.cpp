@@ -227,20 +227,28 @@ TEST_F(FramedSender, HeldSendsKeepTheirSlotsUntilReleased) {
     EXPECT_EQ(compare_frames(frames_received(frame_bytes(0, 3), sink_), messages(0, 3)), "");
 }
 
+// The connection breaks: the send that crosses the mark completes with
+// STATUS_CONNECTION_RESET, later ones with STATUS_FILE_FORCED_CLOSED; which
+// completion the driver sees first depends on the completion policy, as it
+// would on a machine with several processors.
+bool is_broken_connection(NTSTATUS status) {
+    return status == STATUS_CONNECTION_RESET || status == STATUS_FILE_FORCED_CLOSED;
+}
+
 TEST_F(FramedSender, PartialProgressThenAResetIsReportedAndEveryByteBeforeItArrives) {
     rt().add_fault(fault::peer_reset_after_sent(1000));
     PFRAMED_SENDER sender = open(4);
     ASSERT_NE(sender, nullptr);
     const NTSTATUS sent = send_range(sender, 0, 20);
-    EXPECT_TRUE(sent == STATUS_SUCCESS || sent == STATUS_CONNECTION_RESET) << wskemu::describe_status(sent);
-    EXPECT_THAT(FramedSenderFlush(sender, nullptr), IsStatus(STATUS_CONNECTION_RESET));
+    EXPECT_TRUE(sent == STATUS_SUCCESS || is_broken_connection(sent)) << wskemu::describe_status(sent);
+    EXPECT_TRUE(is_broken_connection(FramedSenderFlush(sender, nullptr)));
     FRAMED_SENDER_STATS stats;
     FramedSenderQueryStats(sender, &stats);
     EXPECT_EQ(stats.BytesSent, 1000u);
-    EXPECT_THAT(stats.FirstError, IsStatus(STATUS_CONNECTION_RESET));
+    EXPECT_TRUE(is_broken_connection(stats.FirstError)) << wskemu::describe_status(stats.FirstError);
     const message next = make_message(99);
     EXPECT_THAT(FramedSenderSend(sender, next.data(), static_cast<ULONG>(next.size()), nullptr),
-                IsStatus(STATUS_CONNECTION_RESET));
+                IsStatus(stats.FirstError));
     FramedSenderClose(sender);
     rt().run_until([&] { return sink_.byte_count() >= 1000; }, 5s);
     const auto bytes = sink_.bytes();
