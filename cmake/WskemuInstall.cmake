@@ -2,9 +2,16 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS wskemu EXPORT wskemuTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/wskemu/wdk ${CMAKE_INSTALL_INCLUDEDIR})
+# wskemu::wskemu (static), wskemu::wdk (driver headers and options),
+# wskemu::runtime (shared, for driver modules), wskemu::host (the program).
+set(WSKEMU_INSTALL_TARGETS wskemu wskemu_wdk wskemu_runtime)
+if(TARGET wskemu_host)
+  list(APPEND WSKEMU_INSTALL_TARGETS wskemu_host)
+endif()
+install(TARGETS ${WSKEMU_INSTALL_TARGETS} EXPORT wskemuTargets
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/wdk/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/wskemu/wdk)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/wskemu/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/wskemu)
 install(EXPORT wskemuTargets NAMESPACE wskemu:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wskemu)
@@ -15,4 +22,5 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/wskemuConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/wskemuConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/wskemuConfig.cmake ${PROJECT_BINARY_DIR}/wskemuConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/WskemuDriver.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wskemu)
