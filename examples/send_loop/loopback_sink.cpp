@@ -1,0 +1,183 @@
+// The send loop example's sink, on src/net's neutral interface.
+#include "loopback_sink.hpp"
+
+#include "net/endpoint.hpp"
+#include "net/tcp_socket.hpp"
+
+#include <array>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+namespace wskemu::example {
+
+namespace {
+
+// Checks a stream of messages byte by byte, across receive boundaries.
+class message_checker {
+public:
+    explicit message_checker(std::size_t message_size) : message_size_(message_size) {}
+
+    bool check(const unsigned char* data, std::size_t length) {
+        for (std::size_t i = 0; i < length; ++i) {
+            const auto expected = offset_ < 8 ? static_cast<unsigned char>(sequence_ >> (8 * offset_))
+                                              : static_cast<unsigned char>(sequence_ + offset_);
+            if (data[i] != expected) {
+                return false;
+            }
+            if (++offset_ == message_size_) {
+                offset_ = 0;
+                ++sequence_;
+            }
+        }
+        return true;
+    }
+
+private:
+    std::size_t message_size_;
+    std::size_t offset_ = 0;
+    std::uint64_t sequence_ = 0;
+};
+
+struct session;
+
+}  // namespace
+
+// The counters the sessions report to, under one lock, and the waits on them.
+struct detail::sink_state : std::enable_shared_from_this<detail::sink_state> {
+    std::size_t message_size;
+    net::tcp_listener listener;
+    std::uint16_t port = 0;
+    bool listening = false;
+    mutable std::mutex lock;
+    mutable std::condition_variable changed;
+    std::uint64_t bytes = 0;
+    std::size_t connections = 0;
+    std::size_t closed = 0;
+    bool payload_ok = true;
+    std::vector<std::shared_ptr<session>> sessions;
+
+    explicit sink_state(std::size_t size) : message_size(size) {}
+
+    void accept();
+
+    void update(std::size_t received, bool ended, bool ok) {
+        {
+            std::lock_guard guard(lock);
+            bytes += received;
+            payload_ok = payload_ok && ok;
+            closed += ended ? 1 : 0;
+        }
+        changed.notify_all();
+    }
+};
+
+namespace {
+
+// One accepted connection: receive until the peer closes.
+struct session : std::enable_shared_from_this<session> {
+    net::tcp_socket socket;
+    std::weak_ptr<detail::sink_state> sink;
+    message_checker checker;
+    std::array<unsigned char, 65536> buffer{};
+
+    session(net::tcp_socket connected, const std::shared_ptr<detail::sink_state>& owner)
+        : socket(std::move(connected)), sink(owner), checker(owner->message_size) {}
+
+    void receive() {
+        net::mutable_buffer into{buffer.data(), buffer.size()};
+        socket.async_receive(std::span(&into, 1), net::receive_mode::some,
+                             [self = shared_from_this()](net::error e, std::size_t bytes) { self->received(e, bytes); });
+    }
+
+    void received(net::error e, std::size_t bytes) {
+        auto owner = sink.lock();
+        if (!owner) {
+            return;
+        }
+        const bool ended = e != net::error::none || bytes == 0;
+        owner->update(bytes, ended, ended || checker.check(buffer.data(), bytes));
+        if (ended) {
+            socket.close_graceful();
+            return;
+        }
+        receive();
+    }
+};
+
+}  // namespace
+
+void detail::sink_state::accept() {
+    listener.async_accept([self = shared_from_this()](net::error e, net::tcp_socket connected) {
+        if (e != net::error::none) {
+            return;  // closed
+        }
+        auto s = std::make_shared<session>(std::move(connected), self);
+        {
+            std::lock_guard guard(self->lock);
+            self->sessions.push_back(s);
+            ++self->connections;
+        }
+        self->changed.notify_all();
+        s->receive();
+        self->accept();
+    });
+}
+
+loopback_sink::loopback_sink(std::size_t message_size, bool ipv6) : state_(std::make_shared<detail::sink_state>(message_size)) {
+    const auto family = ipv6 ? net::address_family::ipv6 : net::address_family::ipv4;
+    net::endpoint bound;
+    if (state_->listener.open(family) != net::error::none ||
+        state_->listener.bind(net::endpoint::loopback(family)) != net::error::none ||
+        state_->listener.listen() != net::error::none || state_->listener.local_endpoint(bound) != net::error::none) {
+        return;
+    }
+    state_->port = bound.port;
+    state_->listening = true;
+    state_->accept();
+}
+
+loopback_sink::~loopback_sink() {
+    state_->listener.close();
+    std::lock_guard guard(state_->lock);
+    for (auto& s : state_->sessions) {
+        s->socket.close_abortive();
+    }
+}
+
+bool loopback_sink::listening() const noexcept { return state_->listening; }
+
+std::uint16_t loopback_sink::port() const noexcept { return state_->port; }
+
+std::uint64_t loopback_sink::bytes_received() const {
+    std::lock_guard guard(state_->lock);
+    return state_->bytes;
+}
+
+std::size_t loopback_sink::connections() const {
+    std::lock_guard guard(state_->lock);
+    return state_->connections;
+}
+
+std::size_t loopback_sink::closed_connections() const {
+    std::lock_guard guard(state_->lock);
+    return state_->closed;
+}
+
+bool loopback_sink::payload_ok() const {
+    std::lock_guard guard(state_->lock);
+    return state_->payload_ok;
+}
+
+bool loopback_sink::wait_for_bytes(std::uint64_t bytes, std::chrono::milliseconds timeout) const {
+    std::unique_lock guard(state_->lock);
+    return state_->changed.wait_for(guard, timeout, [&] { return state_->bytes >= bytes; });
+}
+
+bool loopback_sink::wait_until_all_closed(std::chrono::milliseconds timeout) const {
+    std::unique_lock guard(state_->lock);
+    return state_->changed.wait_for(guard, timeout,
+                                    [&] { return state_->connections > 0 && state_->closed == state_->connections; });
+}
+
+}  // namespace wskemu::example
