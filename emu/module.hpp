@@ -1,5 +1,6 @@
 // wskemu host: loading a driver module and naming addresses inside it. The
-// OS part (dlopen, LoadLibrary) lives in posix/module.cpp and win/module.cpp.
+// OS part (dlopen, LoadLibrary) lives in posix/module.cpp and win/module.cpp,
+// the checks before it in module.cpp.
 #pragma once
 
 #include <string>
@@ -17,6 +18,10 @@ struct driver_module {
 
 /// Loads the module at @p path (.so or .dll) and finds its DriverEntry.
 driver_module load_driver_module(const std::string& path);
+
+/// Why @p path cannot be a module file (missing, a directory), or "" if it
+/// may be one; checked before asking the OS's loader.
+std::string module_file_problem(const std::string& path);
 
 /// "echo.so+0x1a2b" for an address inside a loaded module, else "0x7f12...".
 std::string describe_code_address(const void* address);

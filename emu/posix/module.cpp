@@ -7,18 +7,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <utility>
 
 namespace wskemu::host {
 
 driver_module load_driver_module(const std::string& path) {
     namespace fs = std::filesystem;
+    if (auto problem = module_file_problem(path); !problem.empty()) {
+        return {nullptr, std::move(problem)};
+    }
     std::error_code error;
-    if (!fs::exists(path, error)) {
-        return {nullptr, fmt::format("{}: no such file", path)};
-    }
-    if (fs::is_directory(path, error)) {
-        return {nullptr, fmt::format("{}: is a directory, not a driver module", path)};
-    }
     // An absolute path, or dlopen would search the library path for a bare name.
     const std::string absolute = fs::absolute(path, error).string();
     // RTLD_NOW: a kernel routine wskemu lacks is reported here, by name,

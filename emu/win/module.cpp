@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <utility>
 
 namespace wskemu::host {
 
@@ -30,13 +31,10 @@ std::string system_message(DWORD code) {
 
 driver_module load_driver_module(const std::string& path) {
     namespace fs = std::filesystem;
+    if (auto problem = module_file_problem(path); !problem.empty()) {
+        return {nullptr, std::move(problem)};
+    }
     std::error_code error;
-    if (!fs::exists(path, error)) {
-        return {nullptr, fmt::format("{}: no such file", path)};
-    }
-    if (fs::is_directory(path, error)) {
-        return {nullptr, fmt::format("{}: is a directory, not a driver module", path)};
-    }
     // The module's own directory is searched for what it imports.
     const std::wstring absolute = fs::absolute(path, error).wstring();
     HMODULE module = LoadLibraryExW(absolute.c_str(), nullptr, LOAD_WITH_ALTERED_SEARCH_PATH);

@@ -1,15 +1,36 @@
 // The send loop example's sink, on src/net's neutral interface.
 #include "loopback_sink.hpp"
 
-#include "net/endpoint.hpp"
-#include "net/tcp_socket.hpp"
+#include "common/loopback_server.hpp"
 
 #include <array>
 #include <condition_variable>
 #include <mutex>
-#include <vector>
 
 namespace wskemu::example {
+
+// The counters the sessions report to, under one lock, and the waits on them.
+struct detail::sink_state {
+    std::size_t message_size;
+    std::mutex lock;
+    std::condition_variable changed;
+    std::uint64_t bytes = 0;
+    std::size_t connections = 0;
+    std::size_t closed = 0;
+    bool payload_ok = true;
+
+    explicit sink_state(std::size_t size) : message_size(size) {}
+
+    void update(std::size_t received, bool ended, bool ok) {
+        {
+            std::lock_guard guard(lock);
+            bytes += received;
+            payload_ok = payload_ok && ok;
+            closed += ended ? 1 : 0;
+        }
+        changed.notify_all();
+    }
+};
 
 namespace {
 
@@ -39,50 +60,16 @@ private:
     std::uint64_t sequence_ = 0;
 };
 
-struct session;
-
-}  // namespace
-
-// The counters the sessions report to, under one lock, and the waits on them.
-struct detail::sink_state : std::enable_shared_from_this<detail::sink_state> {
-    std::size_t message_size;
-    net::tcp_listener listener;
-    std::uint16_t port = 0;
-    bool listening = false;
-    mutable std::mutex lock;
-    mutable std::condition_variable changed;
-    std::uint64_t bytes = 0;
-    std::size_t connections = 0;
-    std::size_t closed = 0;
-    bool payload_ok = true;
-    std::vector<std::shared_ptr<session>> sessions;
-
-    explicit sink_state(std::size_t size) : message_size(size) {}
-
-    void accept();
-
-    void update(std::size_t received, bool ended, bool ok) {
-        {
-            std::lock_guard guard(lock);
-            bytes += received;
-            payload_ok = payload_ok && ok;
-            closed += ended ? 1 : 0;
-        }
-        changed.notify_all();
-    }
-};
-
-namespace {
-
 // One accepted connection: receive until the peer closes.
-struct session : std::enable_shared_from_this<session> {
-    net::tcp_socket socket;
+struct sink_session : loopback_session, std::enable_shared_from_this<sink_session> {
     std::weak_ptr<detail::sink_state> sink;
     message_checker checker;
     std::array<unsigned char, 65536> buffer{};
 
-    session(net::tcp_socket connected, const std::shared_ptr<detail::sink_state>& owner)
-        : socket(std::move(connected)), sink(owner), checker(owner->message_size) {}
+    sink_session(net::tcp_socket connected, const std::shared_ptr<detail::sink_state>& owner)
+        : loopback_session(std::move(connected)), sink(owner), checker(owner->message_size) {}
+
+    void start() override { receive(); }
 
     void receive() {
         net::mutable_buffer into{buffer.data(), buffer.size()};
@@ -107,47 +94,23 @@ struct session : std::enable_shared_from_this<session> {
 
 }  // namespace
 
-void detail::sink_state::accept() {
-    listener.async_accept([self = shared_from_this()](net::error e, net::tcp_socket connected) {
-        if (e != net::error::none) {
-            return;  // closed
-        }
-        auto s = std::make_shared<session>(std::move(connected), self);
+loopback_sink::loopback_sink(std::size_t message_size, bool ipv6)
+    : state_(std::make_shared<detail::sink_state>(message_size)) {
+    server_ = std::make_unique<loopback_server>(ipv6, [state = state_](net::tcp_socket connected) {
         {
-            std::lock_guard guard(self->lock);
-            self->sessions.push_back(s);
-            ++self->connections;
+            std::lock_guard guard(state->lock);
+            ++state->connections;
         }
-        self->changed.notify_all();
-        s->receive();
-        self->accept();
+        state->changed.notify_all();
+        return std::make_shared<sink_session>(std::move(connected), state);
     });
 }
 
-loopback_sink::loopback_sink(std::size_t message_size, bool ipv6) : state_(std::make_shared<detail::sink_state>(message_size)) {
-    const auto family = ipv6 ? net::address_family::ipv6 : net::address_family::ipv4;
-    net::endpoint bound;
-    if (state_->listener.open(family) != net::error::none ||
-        state_->listener.bind(net::endpoint::loopback(family)) != net::error::none ||
-        state_->listener.listen() != net::error::none || state_->listener.local_endpoint(bound) != net::error::none) {
-        return;
-    }
-    state_->port = bound.port;
-    state_->listening = true;
-    state_->accept();
-}
+loopback_sink::~loopback_sink() = default;
 
-loopback_sink::~loopback_sink() {
-    state_->listener.close();
-    std::lock_guard guard(state_->lock);
-    for (auto& s : state_->sessions) {
-        s->socket.close_abortive();
-    }
-}
+bool loopback_sink::listening() const noexcept { return server_->listening(); }
 
-bool loopback_sink::listening() const noexcept { return state_->listening; }
-
-std::uint16_t loopback_sink::port() const noexcept { return state_->port; }
+std::uint16_t loopback_sink::port() const noexcept { return server_->port(); }
 
 std::uint64_t loopback_sink::bytes_received() const {
     std::lock_guard guard(state_->lock);

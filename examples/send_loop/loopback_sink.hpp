@@ -9,6 +9,8 @@
 
 namespace wskemu::example {
 
+class loopback_server;
+
 namespace detail {
 struct sink_state;
 }
@@ -46,6 +48,7 @@ public:
 
 private:
     std::shared_ptr<detail::sink_state> state_;
+    std::unique_ptr<loopback_server> server_;
 };
 
 }  // namespace wskemu::example
