@@ -63,8 +63,9 @@ public:
 
     /// Calls DriverEntry on this thread at PASSIVE_LEVEL; on success clears
     /// DO_DEVICE_INITIALIZING on the devices it created, as the I/O manager
-    /// does, so that they can be opened. Call once.
-    /// @return DriverEntry's status (an NTSTATUS).
+    /// does, so that they can be opened.
+    /// @return DriverEntry's status (an NTSTATUS); STATUS_INVALID_DEVICE_STATE
+    /// without calling it if start() was called before.
     std::int32_t start();
 
     /// True after a successful start() and until unload().

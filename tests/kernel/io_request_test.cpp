@@ -215,7 +215,8 @@ class DispatchRulesTest : public wskemu::test::kernel_test,
                           public ::testing::WithParamInterface<std::pair<ULONG, ULONG_PTR>> {};
 
 TEST_P(DispatchRulesTest, BreakingTheRuleIsABugCheckNamingIt) {
-    const auto [code, rule] = GetParam();
+    const ULONG code = GetParam().first;
+    const ULONG_PTR rule = GetParam().second;
     wskemu::driver driver(misbehaving_entry, "wskemu_misbehaving");
     ASSERT_EQ(driver.start(), STATUS_SUCCESS);
     auto opened = wskemu::open_device(L"\\Device\\WskemuMisbehaving");
