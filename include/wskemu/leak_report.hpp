@@ -25,6 +25,11 @@ std::vector<live_kernel_object> live_kernel_objects();
 /// above a value taken earlier were allocated since.
 std::uint64_t next_allocation_serial();
 
+/// @brief A pool tag as the leak report shows it: its four characters in
+/// memory order and quoted ('Irp ', written ' prI' in driver source), or
+/// 0x-hex when one is not printable.
+std::string format_pool_tag(std::uint32_t tag);
+
 /// @brief A readable report of the objects allocated at or after @p since,
 /// one line each ("IRP at 0x..., 280 bytes, tag 'Irp ', allocated at 0x..."),
 /// or an empty string when there are none.

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -16,11 +17,19 @@ enum class server_behaviour {
     sink,  ///< keeps every byte it receives (bytes()), until the client closes
 };
 
+/// @brief What a sink that hands its bytes on sees: each piece a connection
+/// receives, on the engine's thread (connections count from 0 in accept
+/// order), then `size` 0 when the client closes it or it fails.
+using connection_observer = std::function<void(std::size_t connection, const unsigned char* data, std::size_t size)>;
+
 /// @brief A TCP server on 127.0.0.1 or ::1, port 0, serving every connection
 /// it accepts until destroyed (then it resets the connections still open).
 class loopback_server {
 public:
     explicit loopback_server(server_behaviour behaviour, bool ipv6 = false);
+    /// @brief A sink that keeps nothing and hands every piece to @p observer
+    /// (a peer that checks a long stream as it goes).
+    explicit loopback_server(connection_observer observer, bool ipv6 = false);
     ~loopback_server();
     loopback_server(const loopback_server&) = delete;
     loopback_server& operator=(const loopback_server&) = delete;
@@ -39,6 +48,7 @@ public:
     std::size_t byte_count() const;
 
 private:
+    void start(bool ipv6);
     struct state;
     std::shared_ptr<state> state_;
 };

@@ -3,6 +3,8 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "io_driver.hpp"
+#include "io_request.hpp"
 #include "irql.hpp"
 
 #include <fmt/format.h>
@@ -22,25 +24,25 @@ bool should_invoke(PIRP irp, UCHAR control) {
 }
 
 // What the I/O manager does once no completion routine stopped completion:
-// report status to the issuer, then release the IRP and its MDLs.
+// hand a synchronous request back to its issuer, or else release the buffers
+// and the IRP, then report the status to whoever waits for it.
 void finish_irp(PIRP irp) {
-    if (irp->UserIosb != nullptr) {
-        *irp->UserIosb = irp->IoStatus;
+    if (hand_irp_to_issuer(irp)) {
+        return;
     }
-    if (irp->UserEvent != nullptr) {
-        KeSetEvent(irp->UserEvent, IO_NO_INCREMENT, FALSE);
-    }
-    PMDL mdl = irp->MdlAddress;
-    irp->MdlAddress = nullptr;
-    while (mdl != nullptr) {
-        PMDL next = mdl->Next;
-        if (mdl->MdlFlags & MDL_PAGES_LOCKED) {
-            MmUnlockPages(mdl);
-        }
-        IoFreeMdl(mdl);
-        mdl = next;
-    }
+    const auto overrun = release_irp_buffers(irp);
+    const IO_STATUS_BLOCK status = irp->IoStatus;
+    PIO_STATUS_BLOCK user_iosb = irp->UserIosb;
+    PKEVENT user_event = irp->UserEvent;
+    // Freed before the waiter wakes, so that it finds nothing left behind.
     IoFreeIrp(irp);
+    if (user_iosb != nullptr) {
+        *user_iosb = status;
+    }
+    if (user_event != nullptr) {
+        KeSetEvent(user_event, IO_NO_INCREMENT, FALSE);
+    }
+    report_overrun(overrun);
 }
 
 }  // namespace
@@ -57,7 +59,8 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
                                     static_cast<int>(Irp->StackCount)));
     }
     if (Irp->IoStatus.Status == STATUS_PENDING) {
-        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x0E, reinterpret_cast<ULONG_PTR>(Irp), 0, 0,
+        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x06,
+                        static_cast<ULONG_PTR>(static_cast<ULONG>(STATUS_PENDING)), reinterpret_cast<ULONG_PTR>(Irp), 0,
                         fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(Irp)));
     }
     // Another thread may be exchanging the routine (IoSetCancelRoutine) right now.
@@ -109,11 +112,38 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
 
 /* IofCallDriver (ntoskrnl) */
 extern "C" NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    const KIRQL irql = current_irql();
+    if (irql > DISPATCH_LEVEL) {
+        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x10, irql, 0, 0,
+                        fmt::format("IoCallDriver: called at IRQL {} (maximum DISPATCH_LEVEL)", irql));
+    }
+    if (Irp == nullptr || Irp->Type != IO_TYPE_IRP) {
+        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x03, reinterpret_cast<ULONG_PTR>(Irp), 0, 0,
+                        fmt::format("IoCallDriver: {} is not an IRP", static_cast<void*>(Irp)));
+    }
+    if (DeviceObject == nullptr || DeviceObject->DriverObject == nullptr) {
+        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x04, reinterpret_cast<ULONG_PTR>(DeviceObject), 0, 0,
+                        fmt::format("IoCallDriver: IRP {} sent to {}, which is not a device object of a driver",
+                                    static_cast<void*>(Irp), static_cast<void*>(DeviceObject)));
+    }
     IoSetNextIrpStackLocation(Irp);
     PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(Irp);
     location->DeviceObject = DeviceObject;
     PDRIVER_DISPATCH dispatch = DeviceObject->DriverObject->MajorFunction[location->MajorFunction];
-    return dispatch(DeviceObject, Irp);
+    if (dispatch == nullptr) {
+        // A driver object that did not come from the I/O manager: do what its
+        // default dispatch routine does.
+        return invalid_device_request(DeviceObject, Irp);
+    }
+    const NTSTATUS status = dispatch(DeviceObject, Irp);
+    if (current_irql() != irql) {
+        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x05, reinterpret_cast<ULONG_PTR>(DeviceObject), irql,
+                        current_irql(),
+                        fmt::format("IoCallDriver: the dispatch routine of device {} returned at IRQL {} but was "
+                                    "called at IRQL {}",
+                                    static_cast<void*>(DeviceObject), current_irql(), irql));
+    }
+    return status;
 }
 
 /* IoSetCompletionRoutineEx (ntoskrnl): the routine is never unloaded from

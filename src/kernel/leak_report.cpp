@@ -30,6 +30,8 @@ std::vector<live_kernel_object> live_kernel_objects() {
     return objects;
 }
 
+std::string format_pool_tag(std::uint32_t tag) { return kernel::tag_text(tag); }
+
 std::uint64_t next_allocation_serial() { return kernel::next_block_serial(); }
 
 std::string format_leak_report(std::uint64_t since) {

@@ -74,7 +74,7 @@ LONG_PTR reference_object(void* body) {
 
 LONG_PTR dereference_object(void* body) {
     auto& t = table();
-    void (*delete_procedure)(void*) noexcept = nullptr;
+    void (*delete_procedure)(void*) = nullptr;
     LONG_PTR count = 0;
     {
         std::lock_guard lock(t.lock);

@@ -10,8 +10,10 @@
 /// An object type (*PsThreadType, *PsProcessType).
 struct _OBJECT_TYPE {
     const char* name;
-    /// Frees the object when its last reference goes; NULL for permanent objects.
-    void (*delete_procedure)(void* body) noexcept;
+    /// Frees the object when its last reference goes; NULL for permanent
+    /// objects. May call driver code (a file object's IRP_MJ_CLOSE), so a bug
+    /// check raised there reaches the caller of ObDereferenceObject.
+    void (*delete_procedure)(void* body);
 };
 
 namespace wskemu::kernel {
@@ -28,8 +30,8 @@ void insert_object(void* body, _OBJECT_TYPE* type, LONG_PTR pointer_count);
 LONG_PTR reference_object(void* body);
 
 /// Drops a reference and deletes the object at zero; returns the new count
-/// (1 for untracked objects). Safe under the dispatcher lock: the delete
-/// procedure takes no emulator locks.
+/// (1 for untracked objects). Safe under the dispatcher lock for thread
+/// objects, whose delete procedure takes no emulator locks.
 LONG_PTR dereference_object(void* body);
 
 /// The type of a live tracked object, or NULL.

@@ -14,10 +14,13 @@ namespace {
 
 // One accepted connection: receive some; echo it back or keep it; repeat.
 struct session : std::enable_shared_from_this<session> {
-    session(net::tcp_socket connected, server_behaviour b) : socket(std::move(connected)), behaviour(b) {}
+    session(net::tcp_socket connected, server_behaviour b, std::size_t n, connection_observer o)
+        : socket(std::move(connected)), behaviour(b), index(n), observer(std::move(o)) {}
 
     net::tcp_socket socket;
     server_behaviour behaviour;
+    std::size_t index;              // accept order
+    connection_observer observer;   // a sink that hands its bytes on
     std::array<unsigned char, 16384> buffer{};
     mutable std::mutex lock;
     std::vector<unsigned char> kept;  // sink
@@ -29,18 +32,26 @@ struct session : std::enable_shared_from_this<session> {
         socket.async_receive(std::span(&into, 1), net::receive_mode::some,
                              [self = shared_from_this()](net::error e, std::size_t bytes) {
                                  if (e != net::error::none || bytes == 0) {
-                                     std::lock_guard guard(self->lock);
-                                     self->finished = e == net::error::end_of_stream;
-                                     self->socket.close_graceful();
+                                     {
+                                         std::lock_guard guard(self->lock);
+                                         self->finished = e == net::error::end_of_stream;
+                                         self->socket.close_graceful();
+                                     }
+                                     if (self->observer) {
+                                         self->observer(self->index, nullptr, 0);
+                                     }
                                      return;
                                  }
                                  {
                                      std::lock_guard guard(self->lock);
                                      self->received += bytes;
-                                     if (self->behaviour == server_behaviour::sink) {
+                                     if (self->behaviour == server_behaviour::sink && !self->observer) {
                                          self->kept.insert(self->kept.end(), self->buffer.begin(),
                                                            self->buffer.begin() + static_cast<std::ptrdiff_t>(bytes));
                                      }
+                                 }
+                                 if (self->observer) {
+                                     self->observer(self->index, self->buffer.data(), bytes);
                                  }
                                  if (self->behaviour == server_behaviour::echo) {
                                      self->echo(bytes);
@@ -65,9 +76,10 @@ struct session : std::enable_shared_from_this<session> {
 }  // namespace
 
 struct loopback_server::state : std::enable_shared_from_this<loopback_server::state> {
-    explicit state(server_behaviour b) : behaviour(b) {}
+    state(server_behaviour b, connection_observer o) : behaviour(b), observer(std::move(o)) {}
 
     server_behaviour behaviour;
+    connection_observer observer;
     net::tcp_listener listener;
     std::uint16_t port = 0;
     bool listening = false;
@@ -79,9 +91,11 @@ struct loopback_server::state : std::enable_shared_from_this<loopback_server::st
             if (e != net::error::none) {
                 return;  // closed
             }
-            auto s = std::make_shared<session>(std::move(connected), self->behaviour);
+            std::shared_ptr<session> s;
             {
                 std::lock_guard guard(self->lock);
+                s = std::make_shared<session>(std::move(connected), self->behaviour, self->sessions.size(),
+                                              self->observer);
                 self->sessions.push_back(s);
             }
             s->receive();
@@ -90,7 +104,17 @@ struct loopback_server::state : std::enable_shared_from_this<loopback_server::st
     }
 };
 
-loopback_server::loopback_server(server_behaviour behaviour, bool ipv6) : state_(std::make_shared<state>(behaviour)) {
+loopback_server::loopback_server(server_behaviour behaviour, bool ipv6)
+    : state_(std::make_shared<state>(behaviour, nullptr)) {
+    start(ipv6);
+}
+
+loopback_server::loopback_server(connection_observer observer, bool ipv6)
+    : state_(std::make_shared<state>(server_behaviour::sink, std::move(observer))) {
+    start(ipv6);
+}
+
+void loopback_server::start(bool ipv6) {
     const auto family = ipv6 ? net::address_family::ipv6 : net::address_family::ipv4;
     net::endpoint bound;
     if (state_->listener.open(family) != net::error::none ||

@@ -21,3 +21,9 @@ execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE result)
 if(result)
   message(FATAL_ERROR "the consumer failed: ${result}")
 endif()
+# The installed host program runs the consumer's driver module.
+execute_process(COMMAND ${WORK_DIR}/prefix/bin/wskemu run ${WORK_DIR}/build/consumer_driver${MODULE_SUFFIX} --for 0
+                RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE errors)
+if(result OR NOT output MATCHES "DriverUnload +called" OR NOT errors MATCHES "consumer driver: unloaded")
+  message(FATAL_ERROR "wskemu run consumer_driver failed (${result}):\n${output}${errors}")
+endif()

@@ -131,6 +131,20 @@ NTKERNELAPI VOID NTAPI IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
 NTKERNELAPI NTSTATUS NTAPI IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName);
 NTKERNELAPI NTSTATUS NTAPI IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName);
 NTKERNELAPI PEPROCESS NTAPI IoGetCurrentProcess(void);
+/* Opens the named device as the I/O manager does (IRP_MJ_CREATE, then
+ * IRP_MJ_CLEANUP as the handle closes); *FileObject keeps it open until its
+ * last ObDereferenceObject, which sends IRP_MJ_CLOSE. */
+NTKERNELAPI NTSTATUS NTAPI IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess,
+                                                    PFILE_OBJECT *FileObject, PDEVICE_OBJECT *DeviceObject);
+/* An IRP_MJ_(INTERNAL_)DEVICE_CONTROL for DeviceObject with its buffers set up
+ * for the IOCTL's transfer method; the caller sends it with IoCallDriver and
+ * waits on Event; the I/O manager frees it when it completes. */
+NTKERNELAPI PIRP NTAPI IoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject,
+                                                     PVOID InputBuffer, ULONG InputBufferLength,
+                                                     PVOID OutputBuffer, ULONG OutputBufferLength,
+                                                     BOOLEAN InternalDeviceIoControl, PKEVENT Event,
+                                                     PIO_STATUS_BLOCK IoStatusBlock);
+extern POBJECT_TYPE *IoFileObjectType;
 
 EXTERN_C_END
 
