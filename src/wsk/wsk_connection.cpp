@@ -6,6 +6,7 @@
 #include "kernel/caller_address.hpp"
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
+#include "kernel/verifier.hpp"
 #include "wsk/wsk_irp.hpp"
 
 #include <fmt/format.h>
@@ -16,16 +17,24 @@ namespace wskemu::wsk {
 
 namespace {
 
+namespace verifier = kernel::verifier;
+
 // Every socket function runs at IRQL <= DISPATCH_LEVEL (reference §8), then
-// maps the PWSK_SOCKET to its live socket.
+// maps the PWSK_SOCKET to its live socket. A call while the socket's close is
+// pending is reported (the socket then answers STATUS_INVALID_DEVICE_STATE).
 connection_socket& enter(PWSK_SOCKET socket, const char* function, void* caller) {
-    const KIRQL irql = kernel::current_irql();
-    if (irql > DISPATCH_LEVEL) {
-        kernel::raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(caller),
-                                fmt::format("{} at IRQL {}: WSK socket functions run at IRQL <= DISPATCH_LEVEL",
-                                            function, irql));
+    verifier::check_irql(function, DISPATCH_LEVEL, caller, "WSK socket functions run at IRQL <= DISPATCH_LEVEL");
+    connection_socket& s = live_socket_as<connection_socket>(socket, function);
+    if (s.close_requested()) {
+        verifier::report_details details;
+        details.creation = &s.creation_stack();
+        verifier::report(verifier::rule::socket_call_while_closing, function, socket,
+                         fmt::format("{}: socket {} is being closed (WskCloseSocket is pending); no call may follow "
+                                     "WskCloseSocket",
+                                     function, static_cast<void*>(socket)),
+                         details);
     }
-    return live_socket_as<connection_socket>(socket, function);
+    return s;
 }
 
 // The members not implemented yet: the IRP (required) completes with
@@ -49,7 +58,31 @@ NTSTATUS WSKAPI wsk_control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE R
 }
 
 NTSTATUS WSKAPI wsk_close_socket(PWSK_SOCKET Socket, PIRP Irp) {
-    return enter(Socket, "WskCloseSocket", WSKEMU_CALLER()).close(Irp);
+    verifier::check_irql("WskCloseSocket", DISPATCH_LEVEL, WSKEMU_CALLER(),
+                         "WSK socket functions run at IRQL <= DISPATCH_LEVEL");
+    connection_socket& s = live_socket_as<connection_socket>(Socket, "WskCloseSocket");
+    if (s.close_requested()) {
+        // A second close while the first is pending: reported, and refused
+        // with STATUS_INVALID_DEVICE_STATE (its IRP completed) so that the
+        // first close is not disturbed.
+        verifier::report_details details;
+        details.creation = &s.creation_stack();
+        verifier::report(verifier::rule::socket_close_twice, "WskCloseSocket", Socket,
+                         fmt::format("WskCloseSocket: socket {} is already being closed; close a socket exactly "
+                                     "once",
+                                     static_cast<void*>(Socket)),
+                         details);
+        if (NTSTATUS taken = take_irp(Irp, "WskCloseSocket"); !NT_SUCCESS(taken)) {
+            return taken;
+        }
+        return complete_irp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+    }
+    s.set_close_requested(true);
+    const NTSTATUS status = s.close(Irp);
+    if (status == STATUS_INVALID_PARAMETER) {
+        s.set_close_requested(false);  // the IRP was refused: the socket stays open
+    }
+    return status;
 }
 
 NTSTATUS WSKAPI wsk_bind(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {

@@ -3,6 +3,7 @@
 
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
+#include "kernel/verifier_irp.hpp"
 
 namespace wskemu::wsk {
 
@@ -30,8 +31,11 @@ VOID NTAPI provider_cancel_routine(PDEVICE_OBJECT device, PIRP irp) {
 
 }  // namespace
 
-NTSTATUS take_irp(PIRP irp, const char* function) noexcept {
+NTSTATUS take_irp(PIRP irp, const char* function) {
     if (irp == nullptr) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!kernel::verifier::irp_taken(irp, function)) {
         return STATUS_INVALID_PARAMETER;
     }
     if (irp->CurrentLocation <= 1) {
@@ -48,6 +52,7 @@ NTSTATUS take_irp(PIRP irp, const char* function) noexcept {
 NTSTATUS complete_irp(PIRP irp, NTSTATUS status, ULONG_PTR information) {
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = information;
+    kernel::verifier::completion_scope verified(irp);
     completion_guard guard;
     IoCompleteRequest(irp, IO_NO_INCREMENT);
     return status;

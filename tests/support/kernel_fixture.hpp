@@ -5,19 +5,25 @@
 
 #include <wdm.h>
 
+#include <wskemu/verifier_gtest.hpp>
+
 #include "kernel/ex_pool.hpp"
 #include "kernel/irql.hpp"
 
 namespace wskemu::test {
 
-/// Records the allocation serial at SetUp; TearDown fails the test if any
-/// pool block, IRP or MDL allocated since is still alive, or if the test
-/// thread is not back at PASSIVE_LEVEL.
+/// Records the allocation serial at SetUp; TearDown fails the test on the
+/// verifier's fail-mode reports, if any pool block, IRP or MDL allocated
+/// since is still alive, or if the test thread is not back at PASSIVE_LEVEL.
 class kernel_test : public ::testing::Test {
 protected:
-    void SetUp() override { mark_ = kernel::next_block_serial(); }
+    void SetUp() override {
+        wskemu::verifier::clear();
+        mark_ = kernel::next_block_serial();
+    }
 
     void TearDown() override {
+        wskemu::verifier::fail_on_reports();
         EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL) << "the test left the IRQL raised";
         kernel::set_current_irql(PASSIVE_LEVEL);
         for (const auto& block : kernel::live_blocks()) {
