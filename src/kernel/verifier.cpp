@@ -167,6 +167,9 @@ std::optional<std::size_t> find_rule(std::string_view id) noexcept {
 
 // The rules an id names: one rule, or a family ("irp.*"); empty if none.
 std::uint64_t rule_mask(std::string_view id) noexcept {
+    if (id == "*") {
+        return rule_count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << rule_count) - 1;
+    }
     if (id.size() > 2 && id.substr(id.size() - 2) == ".*") {
         const std::string_view family = id.substr(0, id.size() - 1);  // "irp."
         std::uint64_t mask = 0;
@@ -223,9 +226,9 @@ std::optional<verifier_mode> parse_mode(std::string_view text) noexcept {
     return std::nullopt;
 }
 
-// Reads the environment once: WSKEMU_VERIFIER, WSKEMU_VERIFIER_DISABLE,
-// WSKEMU_VERIFIER_ENABLE, WSKEMU_VERIFIER_STACKS.
-std::uint64_t initial_bits() noexcept {
+// The switches and mode from settings spelled as the environment variables
+// spell them (nullptr: not set), starting from the defaults.
+std::uint64_t settings_bits(const char* mode, const char* disable, const char* enable, const char* stacks) noexcept {
     std::uint64_t bits = 0;
     for (std::size_t i = 0; i < rule_count; ++i) {
         if (table[i].enabled_by_default) {
@@ -233,15 +236,16 @@ std::uint64_t initial_bits() noexcept {
         }
     }
     auto& s = state();
-    if (const char* text = std::getenv("WSKEMU_VERIFIER"); text != nullptr && *text != '\0') {
-        if (const auto m = parse_mode(text)) {
+    s.mode.store(static_cast<int>(verifier_mode::fail));
+    if (mode != nullptr && *mode != '\0') {
+        if (const auto m = parse_mode(mode)) {
             s.mode.store(static_cast<int>(*m));
         } else {
-            log().error("WSKEMU_VERIFIER={} is not report, fail or break; the verifier stays in fail mode", text);
+            log().error("WSKEMU_VERIFIER={} is not report, fail or break; the verifier stays in fail mode", mode);
         }
     }
-    if (const char* list = std::getenv("WSKEMU_VERIFIER_DISABLE")) {
-        for_each_listed(list, [&](std::string_view id) {
+    if (disable != nullptr) {
+        for_each_listed(disable, [&](std::string_view id) {
             const std::uint64_t mask = rule_mask(id);
             if (mask == 0) {
                 log().error("WSKEMU_VERIFIER_DISABLE: no verifier rule '{}'", id);
@@ -251,8 +255,8 @@ std::uint64_t initial_bits() noexcept {
             bits &= ~switchable(mask);
         });
     }
-    if (const char* list = std::getenv("WSKEMU_VERIFIER_ENABLE")) {
-        for_each_listed(list, [&](std::string_view id) {
+    if (enable != nullptr) {
+        for_each_listed(enable, [&](std::string_view id) {
             const std::uint64_t mask = rule_mask(id);
             if (mask == 0) {
                 log().error("WSKEMU_VERIFIER_ENABLE: no verifier rule '{}'", id);
@@ -260,9 +264,7 @@ std::uint64_t initial_bits() noexcept {
             bits |= mask;
         });
     }
-    if (const char* stacks = std::getenv("WSKEMU_VERIFIER_STACKS"); stacks != nullptr && std::string_view(stacks) == "0") {
-        s.capture_stacks.store(false);
-    }
+    s.capture_stacks.store(stacks == nullptr || std::string_view(stacks) != "0");
     return bits;
 }
 
@@ -312,11 +314,21 @@ std::atomic<std::uint64_t> enabled_bits{0};
 
 void ensure_initialised() noexcept {
     static const bool done = [] {
-        enabled_bits.store(initial_bits());
+        enabled_bits.store(settings_bits(std::getenv("WSKEMU_VERIFIER"), std::getenv("WSKEMU_VERIFIER_DISABLE"),
+                                         std::getenv("WSKEMU_VERIFIER_ENABLE"), std::getenv("WSKEMU_VERIFIER_STACKS")));
         return true;
     }();
     (void)done;
 }
+
+}  // namespace detail
+
+void configure(const char* mode, const char* disable, const char* enable, const char* stacks) noexcept {
+    detail::ensure_initialised();
+    detail::enabled_bits.store(settings_bits(mode, disable, enable, stacks));
+}
+
+namespace detail {
 
 }  // namespace detail
 

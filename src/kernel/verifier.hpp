@@ -132,6 +132,12 @@ void report(rule r, const char* function, const void* object, const std::string&
 /// function and @p rule_text when the calling thread's IRQL is above it.
 void check_irql(const char* function, KIRQL maximum, const void* caller, const char* rule_text = nullptr);
 
+/// Applies settings spelled as WSKEMU_VERIFIER, WSKEMU_VERIFIER_DISABLE,
+/// WSKEMU_VERIFIER_ENABLE and WSKEMU_VERIFIER_STACKS spell them (nullptr: not
+/// set), from the defaults. The environment is applied once, at first use;
+/// tests call this to check the parsing.
+void configure(const char* mode, const char* disable, const char* enable, const char* stacks) noexcept;
+
 /// Whether tracked allocations capture their stack (WSKEMU_VERIFIER_STACKS).
 bool capture_stacks() noexcept;
 

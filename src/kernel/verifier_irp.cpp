@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -49,7 +50,21 @@ struct held_irp {
 struct table_type {
     std::mutex mutex;
     std::unordered_map<const IRP*, held_irp> held;
+    std::atomic<std::size_t> size{0};  // held.size(), read without the lock
 };
+
+// The rules that need to know which IRPs are held. With all of them off,
+// calls skip the table (what "verifier off" costs, see docs/verifier.md).
+bool tracking() noexcept {
+    for (rule r : {rule::irp_pending_reused, rule::irp_reuse_while_pending, rule::irp_free_while_pending,
+                   rule::irp_completion_status, rule::mdl_freed_while_pending, rule::mdl_unlocked_while_pending,
+                   rule::buffer_modified_while_pending}) {
+        if (enabled(r)) {
+            return true;
+        }
+    }
+    return false;
+}
 
 table_type& table() {
     static table_type* const instance = new table_type();
@@ -106,7 +121,8 @@ void check_not_freed(PIRP irp, const char* function) {
 bool irp_taken(PIRP irp, const char* function) {
     check_not_freed(irp, function);
     auto& t = table();
-    {
+    const bool track = tracking();
+    if (track) {
         std::unique_lock lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
             const char* first = it->second.function;
@@ -152,11 +168,15 @@ bool irp_taken(PIRP irp, const char* function) {
                                              (next->Control & all_invoke_flags) == 0 ? " nothing" : ""));
         }
     }
+    if (!track) {
+        return true;
+    }
     {
         std::lock_guard lock(t.mutex);
         held_irp& entry = t.held[irp];
         entry.function = function;
         entry.client_allocated = client_allocated;
+        t.size.store(t.held.size(), std::memory_order_relaxed);
     }
     current_irp = irp;
     return true;
@@ -214,12 +234,13 @@ void send_bytes(const void* data, std::size_t size) {
 completion_scope::completion_scope(PIRP irp) : previous_(completing_irp), previous_client_(completing_client) {
     held_irp entry;
     bool found = false;
-    {
-        auto& t = table();
+    auto& t = table();
+    if (t.size.load(std::memory_order_relaxed) != 0) {
         std::lock_guard lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
             entry = std::move(it->second);
             t.held.erase(it);
+            t.size.store(t.held.size(), std::memory_order_relaxed);
             found = true;
         }
     }
@@ -257,7 +278,7 @@ bool stops_at_top(PIRP irp, bool routine_ran, NTSTATUS status) {
 
 bool irp_releasable(PIRP irp, const char* function) {
     const char* holder = nullptr;
-    {
+    if (table().size.load(std::memory_order_relaxed) != 0) {
         auto& t = table();
         std::lock_guard lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
@@ -279,7 +300,7 @@ bool irp_releasable(PIRP irp, const char* function) {
 bool mdl_releasable(const MDL* mdl, const char* function) {
     const IRP* user = nullptr;
     const char* holder = nullptr;
-    {
+    if (table().size.load(std::memory_order_relaxed) != 0) {
         auto& t = table();
         std::lock_guard lock(t.mutex);
         for (const auto& [irp, entry] : t.held) {

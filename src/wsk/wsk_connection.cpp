@@ -8,6 +8,7 @@
 #include "kernel/log.hpp"
 #include "kernel/verifier.hpp"
 #include "wsk/wsk_irp.hpp"
+#include "wsk/wsk_verifier.hpp"
 
 #include <fmt/format.h>
 
@@ -114,15 +115,10 @@ NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags,
 }
 
 NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndication) {
-    (void)DataIndication;
     enter(Socket, "WskRelease", WSKEMU_CALLER());
-    // Receive events are not implemented, so no indication list was ever
-    // handed out to be released.
-    static std::atomic<bool> logged{false};
-    if (!logged.exchange(true)) {
-        kernel::log().warn("WskRelease is not implemented yet: returning STATUS_NOT_IMPLEMENTED");
-    }
-    return STATUS_NOT_IMPLEMENTED;
+    // Receive events, which hand lists out, are not implemented yet; the
+    // verifier's bookkeeping of retained lists is all there is to release.
+    return indication_released(Socket, DataIndication) ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 }
 
 NTSTATUS WSKAPI wsk_connect_ex(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {

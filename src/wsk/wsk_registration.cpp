@@ -351,6 +351,11 @@ void registration_state::socket_closed() {
     }
     if (--open_sockets_ == 0) {
         r.changed.notify_all();
+        if (r.abandoned.count(this) != 0 && registration_access::idle(*this)) {
+            // Abandoned by a WskDeregister that timed out: nothing refers to it now.
+            r.abandoned.erase(this);
+            delete this;
+        }
     }
 }
 
@@ -431,6 +436,10 @@ client_call::~client_call() {
     std::lock_guard lock(r.mutex);
     if (--registration_access::calls_in_flight(*state_) == 0) {
         r.changed.notify_all();
+        if (r.abandoned.count(state_) != 0 && registration_access::idle(*state_)) {
+            r.abandoned.erase(state_);
+            delete state_;
+        }
     }
 }
 
