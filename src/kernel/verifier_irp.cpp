@@ -77,6 +77,7 @@ thread_local const IRP* current_irp = nullptr;
 // client-allocated.
 thread_local const IRP* completing_irp = nullptr;
 thread_local bool completing_client = false;
+thread_local const char* completing_function = nullptr;
 
 std::uint64_t checksum_of(const std::vector<std::pair<const unsigned char*, std::size_t>>& pieces) noexcept {
     std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a
@@ -231,7 +232,8 @@ void send_bytes(const void* data, std::size_t size) {
     }
 }
 
-completion_scope::completion_scope(PIRP irp) : previous_(completing_irp), previous_client_(completing_client) {
+completion_scope::completion_scope(PIRP irp)
+    : previous_(completing_irp), previous_client_(completing_client), previous_function_(completing_function) {
     held_irp entry;
     bool found = false;
     auto& t = table();
@@ -249,6 +251,7 @@ completion_scope::completion_scope(PIRP irp) : previous_(completing_irp), previo
     }
     completing_irp = irp;
     completing_client = found && entry.client_allocated;
+    completing_function = found ? entry.function : nullptr;
     if (found && !entry.pieces.empty() && checksum_of(entry.pieces) != entry.checksum) {
         report_with_creation(rule::buffer_modified_while_pending, entry.function, irp,
                              fmt::format("{}: the bytes of the send with IRP {} changed before it completed; a "
@@ -260,6 +263,7 @@ completion_scope::completion_scope(PIRP irp) : previous_(completing_irp), previo
 completion_scope::~completion_scope() {
     completing_irp = previous_;
     completing_client = previous_client_;
+    completing_function = previous_function_;
 }
 
 bool stops_at_top(PIRP irp, bool routine_ran, NTSTATUS status) {
@@ -267,11 +271,12 @@ bool stops_at_top(PIRP irp, bool routine_ran, NTSTATUS status) {
         return false;
     }
     if (routine_ran) {
-        report_with_creation(rule::irp_completion_status, "IoCompleteRequest", irp,
-                             fmt::format("IoCompleteRequest: the completion routine of driver-allocated IRP {} "
-                                         "returned {:#010x}, not STATUS_MORE_PROCESSING_REQUIRED: the I/O manager "
-                                         "would take back an IRP it never issued (the IRP is left to the driver)",
-                                         static_cast<const void*>(irp), static_cast<ULONG>(status)));
+        report_with_creation(rule::irp_completion_status, completing_function, irp,
+                             fmt::format("{}: the completion routine of driver-allocated IRP {} returned {:#010x}, "
+                                         "not STATUS_MORE_PROCESSING_REQUIRED: the I/O manager would take back an "
+                                         "IRP it never issued (the IRP is left to the driver)",
+                                         completing_function, static_cast<const void*>(irp),
+                                         static_cast<ULONG>(status)));
     }
     return true;
 }

@@ -46,6 +46,7 @@ public:
 private:
     const IRP* previous_;
     bool previous_client_;
+    const char* previous_function_;
 };
 
 /// IofCompleteRequest's last location has completed and no routine stopped

@@ -245,7 +245,8 @@ std::string outstanding_text(registration_state& state, std::size_t captures, st
                                    captures, sockets, calls);
     for_each_live_socket([&](const socket_base& socket) {
         if (&socket.registration() == &state) {
-            text += fmt::format("\n  socket {} ({}) created at:\n{}", static_cast<const void*>(&socket),
+            text += fmt::format("\n  socket {} ({}) created at:\n{}",
+                                static_cast<const void*>(static_cast<const WSK_SOCKET*>(&socket)),
                                 category_name(socket.category()), socket.creation_stack().to_string("    "));
         }
     });

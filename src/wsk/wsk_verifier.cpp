@@ -229,7 +229,7 @@ std::size_t check_leaks(std::uint64_t since) {
     };
     std::vector<socket_leak> sockets;
     wsk::for_each_live_socket([&](const wsk::socket_base& s) {
-        sockets.push_back({&s, s.category(), s.creation_stack()});
+        sockets.push_back({static_cast<const WSK_SOCKET*>(&s), s.category(), s.creation_stack()});
     });
     for (const auto& s : sockets) {
         ++found;

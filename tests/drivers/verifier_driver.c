@@ -356,7 +356,7 @@ NTSTATUS VfSendWithIrpOfStackSize(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
     PUCHAR buffer;
     PMDL mdl = VfBuffer(8, &buffer);
     WSK_BUF buf;
-    PIRP irp = IoAllocateIrp(Fixed ? 1 : 0, FALSE); /* WSK needs one location of its own */
+    PIRP irp = IoAllocateIrp(1, FALSE);
     NTSTATUS status;
     *Object = irp;
     KeInitializeEvent(&event, SynchronizationEvent, FALSE);
@@ -364,9 +364,32 @@ NTSTATUS VfSendWithIrpOfStackSize(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
     buf.Offset = 0;
     buf.Length = 8;
     IoSetCompletionRoutine(irp, VfSignal, &event, TRUE, TRUE, TRUE);
+    if (!Fixed) {
+        IoSetNextIrpStackLocation(irp); /* the driver used up the only location itself */
+    }
     status = VfWait(VfTable(Wsk->Socket)->WskSend(Wsk->Socket, &buf, 0, irp), irp, &event);
     IoFreeIrp(irp);
     VfFreeBuffer(mdl, buffer);
+    return status;
+}
+
+NTSTATUS VfResolveAtApcLevel(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
+    KEVENT event;
+    PADDRINFOEXW result = NULL;
+    UNICODE_STRING node;
+    PIRP irp = IoAllocateIrp(1, FALSE);
+    KIRQL old;
+    NTSTATUS status;
+    *Object = irp;
+    RtlInitUnicodeString(&node, L"localhost");
+    KeInitializeEvent(&event, SynchronizationEvent, FALSE);
+    VfArm(irp, &event);
+    KeRaiseIrql(Fixed ? PASSIVE_LEVEL : APC_LEVEL, &old); /* e.g. under a fast mutex */
+    status = Wsk->Provider.Dispatch->WskGetAddressInfo(Wsk->Provider.Client, &node, NULL, NS_ALL, NULL, NULL, &result,
+                                                       NULL, NULL, irp);
+    KeLowerIrql(old);
+    status = VfWait(status, irp, &event);
+    IoFreeIrp(irp);
     return status;
 }
 

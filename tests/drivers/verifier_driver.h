@@ -51,6 +51,7 @@ typedef struct _VF_WSK {
 } VF_WSK, *PVF_WSK;
 
 NTSTATUS VfSendWithIrpOfStackSize(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object);    /* irp.no_stack_location */
+NTSTATUS VfResolveAtApcLevel(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object);          /* irql.function_maximum */
 NTSTATUS VfSendWithoutCompletionRoutine(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object); /* irp.no_completion_routine */
 NTSTATUS VfSendWithRoutineOnSuccessOnly(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object); /* irp.invoke_flags */
 NTSTATUS VfRoutineContinuesCompletion(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object);   /* irp.completion_status */
