@@ -58,9 +58,10 @@ const char* mode_name(verifier_mode mode) noexcept;
 /// @brief Every rule, in a fixed order.
 std::vector<verifier_rule> rules();
 /// @brief Switches a rule off (no check, no report) or on again; an id may
-/// end in ".*" to name a family ("irp.*"), and "*" names every rule. Returns false for an unknown id or
-/// a rule that cannot be switched off. Initially every rule but the opt-in
-/// ones is on, less WSKEMU_VERIFIER_DISABLE=id,id, plus
+/// end in ".*" to name a family ("irp.*"), and "*" names every rule (a family
+/// switches off those of its rules that can be). Returns false for an unknown
+/// id or a single rule that cannot be switched off. Initially every rule but
+/// the opt-in ones is on, less WSKEMU_VERIFIER_DISABLE=id,id, plus
 /// WSKEMU_VERIFIER_ENABLE=id,id.
 bool disable(std::string_view id) noexcept;
 bool enable(std::string_view id) noexcept;

@@ -249,7 +249,7 @@ std::uint64_t settings_bits(const char* mode, const char* disable, const char* e
             const std::uint64_t mask = rule_mask(id);
             if (mask == 0) {
                 log().error("WSKEMU_VERIFIER_DISABLE: no verifier rule '{}'", id);
-            } else if (switchable(mask) != mask) {
+            } else if (switchable(mask) == 0) {
                 log().error("WSKEMU_VERIFIER_DISABLE: '{}' names a rule that cannot be switched off", id);
             }
             bits &= ~switchable(mask);
@@ -454,11 +454,12 @@ std::vector<verifier_rule> rules() {
 
 bool disable(std::string_view id) noexcept {
     core::detail::ensure_initialised();
-    const std::uint64_t mask = core::rule_mask(id);
-    if (mask == 0 || core::switchable(mask) != mask) {
+    // A family switches off what can be; a single rule that cannot, refuses.
+    const std::uint64_t off = core::switchable(core::rule_mask(id));
+    if (off == 0) {
         return false;
     }
-    core::detail::enabled_bits.fetch_and(~mask);
+    core::detail::enabled_bits.fetch_and(~off);
     return true;
 }
 

@@ -47,10 +47,18 @@ struct held_irp {
     }
 };
 
+using held_table = std::unordered_map<const IRP*, held_irp>;
+
+constexpr std::size_t max_spare_nodes = 64;
+
 struct table_type {
+    table_type() { spare.reserve(max_spare_nodes); }
+
     std::mutex mutex;
-    std::unordered_map<const IRP*, held_irp> held;
+    held_table held;
     std::atomic<std::size_t> size{0};  // held.size(), read without the lock
+    // Nodes of entries erased, reused so that a call allocates nothing.
+    std::vector<held_table::node_type> spare;
 };
 
 // The rules that need to know which IRPs are held. With all of them off,
@@ -122,8 +130,8 @@ void check_not_freed(PIRP irp, const char* function) {
 bool irp_taken(PIRP irp, const char* function) {
     check_not_freed(irp, function);
     auto& t = table();
-    const bool track = tracking();
-    if (track) {
+    // A held IRP is reported as held, whatever its stack looks like now.
+    if (tracking() && t.size.load(std::memory_order_relaxed) != 0) {
         std::unique_lock lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
             const char* first = it->second.function;
@@ -160,7 +168,7 @@ bool irp_taken(PIRP irp, const char* function) {
                                              function, static_cast<const void*>(irp)));
         } else if ((next->Control & all_invoke_flags) != all_invoke_flags) {
             report_with_creation(rule::irp_invoke_flags, function, irp,
-                                 fmt::format("{}: the completion routine of IRP {} runs only on{}{}{}; a driver-"
+                                 fmt::format("{}: the completion routine of IRP {} runs only on{}{}{}{}; a driver-"
                                              "allocated IRP needs it on success, error and cancel (TRUE, TRUE, TRUE)",
                                              function, static_cast<const void*>(irp),
                                              (next->Control & SL_INVOKE_ON_SUCCESS) ? " success" : "",
@@ -169,14 +177,23 @@ bool irp_taken(PIRP irp, const char* function) {
                                              (next->Control & all_invoke_flags) == 0 ? " nothing" : ""));
         }
     }
-    if (!track) {
+    if (!tracking()) {
         return true;
     }
     {
         std::lock_guard lock(t.mutex);
-        held_irp& entry = t.held[irp];
+        held_irp entry;
         entry.function = function;
         entry.client_allocated = client_allocated;
+        if (!t.spare.empty()) {
+            held_table::node_type node = std::move(t.spare.back());
+            t.spare.pop_back();
+            node.key() = irp;
+            node.mapped() = std::move(entry);
+            t.held.insert(std::move(node));
+        } else {
+            t.held.emplace(irp, std::move(entry));
+        }
         t.size.store(t.held.size(), std::memory_order_relaxed);
     }
     current_irp = irp;
@@ -240,8 +257,12 @@ completion_scope::completion_scope(PIRP irp)
     if (t.size.load(std::memory_order_relaxed) != 0) {
         std::lock_guard lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
-            entry = std::move(it->second);
-            t.held.erase(it);
+            held_table::node_type node = t.held.extract(it);
+            entry = std::move(node.mapped());
+            if (t.spare.size() < max_spare_nodes) {
+                node.mapped() = held_irp{};
+                t.spare.push_back(std::move(node));
+            }
             t.size.store(t.held.size(), std::memory_order_relaxed);
             found = true;
         }
