@@ -145,9 +145,7 @@ void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const
             return;  // only if the rule is switched off: the second free is ignored
         }
         guard.unlock();
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {0x46, reinterpret_cast<ULONG_PTR>(block), 0, 0};
+        auto details = verifier::with_parameters(0x46, reinterpret_cast<ULONG_PTR>(block));
         verifier::report(verifier::rule::pool_bad_free, function, block,
                          fmt::format("{}: {} is not an address wskemu allocated", function, block), details);
         return;

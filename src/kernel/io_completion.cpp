@@ -55,9 +55,7 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
     verifier::check_not_freed(Irp, "IoCompleteRequest");
     if (Irp->CurrentLocation > Irp->StackCount) {
         // No location is in use: the IRP was completed already, or never sent.
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {reinterpret_cast<ULONG_PTR>(Irp), 0, 0, 0};
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp));
         verifier::report(verifier::rule::irp_completed_twice, "IoCompleteRequest", Irp,
                          fmt::format("IoCompleteRequest: IRP {} has no stack location in use (CurrentLocation {}, "
                                      "StackCount {}): it was completed twice, or completed without being sent",
@@ -67,9 +65,7 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
         return;  // the rule is switched off: nothing to complete
     }
     if (Irp->IoStatus.Status == STATUS_PENDING) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {0x0E, reinterpret_cast<ULONG_PTR>(Irp), 0, 0};
+        auto details = verifier::with_parameters(0x0E, reinterpret_cast<ULONG_PTR>(Irp));
         verifier::report(verifier::rule::irp_completed_pending, "IoCompleteRequest", Irp,
                          fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(Irp)),
                          details);
@@ -78,9 +74,7 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
     const PDRIVER_CANCEL cancel_routine =
         std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
     if (cancel_routine != nullptr) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine), 0, 0};
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
         verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoCompleteRequest", Irp,
                          fmt::format("IoCompleteRequest: IRP {} still has cancel routine {} set",
                                      static_cast<void*>(Irp), reinterpret_cast<void*>(cancel_routine)),

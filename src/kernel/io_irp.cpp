@@ -28,9 +28,7 @@ void check_is_irp(PIRP irp, const char* function) {
         verifier::check_not_freed(irp, function);
     }
     if (irp == nullptr || irp->Type != IO_TYPE_IRP) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {0x1, reinterpret_cast<ULONG_PTR>(irp), 0, 0};
+        auto details = verifier::with_parameters(0x1, reinterpret_cast<ULONG_PTR>(irp));
         verifier::report_fatal(verifier::rule::irp_not_an_irp, function, irp,
                                fmt::format("{}: {} is not an IRP (Type {})", function, static_cast<void*>(irp),
                                            irp == nullptr ? -1 : irp->Type),
@@ -79,9 +77,7 @@ extern "C" VOID NTAPI IoReuseIrp(PIRP Irp, NTSTATUS Iostatus) {
     const PDRIVER_CANCEL cancel_routine =
         std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
     if (cancel_routine != nullptr) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine), 0, 0};
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
         verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoReuseIrp", Irp,
                          fmt::format("IoReuseIrp: IRP {} still has a cancel routine set", static_cast<void*>(Irp)),
                          details);
@@ -109,9 +105,7 @@ extern "C" VOID NTAPI IoFreeIrp(PIRP Irp) {
 
 /* wskemu_IoStackOverflow: IoSetNextIrpStackLocation ran out of locations. */
 extern "C" VOID NTAPI wskemu_IoStackOverflow(PIRP Irp) {
-    verifier::report_details details;
-    details.has_parameters = true;
-    details.parameters = {reinterpret_cast<ULONG_PTR>(Irp), 0, 0, 0};
+    auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp));
     verifier::report_fatal(verifier::rule::irp_stack_overflow, "IoSetNextIrpStackLocation", Irp,
                     fmt::format("IRP {} has no free stack location left (StackCount {}, CurrentLocation {})",
                                 static_cast<void*>(Irp), static_cast<int>(Irp->StackCount),

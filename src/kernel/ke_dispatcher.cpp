@@ -303,9 +303,7 @@ void check_wait_irql(const LARGE_INTEGER* timeout, const char* function, void* r
     if (irql <= APC_LEVEL || (poll && irql == DISPATCH_LEVEL)) {
         return;
     }
-    verifier::report_details details;
-    details.has_parameters = true;
-    details.parameters = {0, irql, 0, reinterpret_cast<ULONG_PTR>(return_address)};
+    auto details = verifier::with_parameters(0, irql, 0, reinterpret_cast<ULONG_PTR>(return_address));
     verifier::report(verifier::rule::irql_function_maximum, function, nullptr,
                      fmt::format("{} at IRQL {} with {}: waits must be at IRQL <= APC_LEVEL, or a zero timeout at "
                                  "DISPATCH_LEVEL",

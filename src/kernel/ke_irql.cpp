@@ -26,9 +26,7 @@ irql_scope::~irql_scope() noexcept(false) {
     const KIRQL left = thread_irql;
     thread_irql = saved_;
     if (left != expected_ && std::uncaught_exceptions() == 0) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {left, expected_, 0, 0};
+        auto details = verifier::with_parameters(left, expected_);
         verifier::report(verifier::rule::irql_not_restored, what_, nullptr,
                          fmt::format("{} returned at IRQL {} but was called at IRQL {}: callbacks must restore "
                                      "the IRQL they were called at",
@@ -48,9 +46,7 @@ extern "C" KIRQL NTAPI KeGetCurrentIrql(void) { return thread_irql; }
 extern "C" KIRQL NTAPI KfRaiseIrql(KIRQL NewIrql) {
     const KIRQL old = thread_irql;
     if (NewIrql < old) {
-        wskemu::kernel::verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {old, NewIrql, 0, 0};
+        auto details = wskemu::kernel::verifier::with_parameters(old, NewIrql);
         wskemu::kernel::verifier::report(
             wskemu::kernel::verifier::rule::irql_wrong_direction, "KeRaiseIrql", nullptr,
             fmt::format("KeRaiseIrql to IRQL {} from the higher IRQL {}", NewIrql, old), details);
@@ -80,9 +76,7 @@ extern "C" KIRQL NTAPI KeRaiseIrqlToDpcLevel(void) { return KfRaiseIrql(DISPATCH
 /* PAGED_CODE() failed: pageable code running above APC_LEVEL. */
 extern "C" VOID NTAPI wskemu_PagedCodeViolation(PCSTR Function) {
     const KIRQL irql = thread_irql;
-    wskemu::kernel::verifier::report_details details;
-    details.has_parameters = true;
-    details.parameters = {0, irql, 0, 0};
+    auto details = wskemu::kernel::verifier::with_parameters(0, irql);
     wskemu::kernel::verifier::report(
         wskemu::kernel::verifier::rule::irql_paged_code, Function ? Function : "PAGED_CODE", nullptr,
         fmt::format("PAGED_CODE() in {} at IRQL {} (maximum APC_LEVEL)", Function ? Function : "?", irql), details);

@@ -29,9 +29,7 @@ ULONG_PTR owner_marker() noexcept { return reinterpret_cast<ULONG_PTR>(&owner_ta
 thread_local std::vector<std::pair<const KSPIN_LOCK*, KIRQL>> raised_locks;
 
 void report_release_irql(const char* function, PKSPIN_LOCK lock, const std::string& what) {
-    verifier::report_details details;
-    details.has_parameters = true;
-    details.parameters = {0x20015, reinterpret_cast<ULONG_PTR>(lock), current_irql(), 0};
+    auto details = verifier::with_parameters(0x20015, reinterpret_cast<ULONG_PTR>(lock), current_irql());
     verifier::report(verifier::rule::spinlock_release_irql, function, lock,
                      fmt::format("{}({}): {}", function, static_cast<void*>(lock), what), details);
 }
@@ -74,9 +72,7 @@ void acquire_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
     const ULONG_PTR me = owner_marker();
     std::atomic_ref<ULONG_PTR> word(*lock);
     if (word.load(std::memory_order_relaxed) == me) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {reinterpret_cast<ULONG_PTR>(lock), 0, 0, 0};
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock));
         verifier::report_fatal(verifier::rule::spinlock_already_owned, function, lock,
                                fmt::format("{}({}): the calling thread already holds this spin lock (Windows would "
                                            "spin forever)",
@@ -108,9 +104,7 @@ void release_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
     ULONG_PTR expected = me;
     if (!std::atomic_ref<ULONG_PTR>(*lock).compare_exchange_strong(expected, 0, std::memory_order_release,
                                                                    std::memory_order_relaxed)) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {reinterpret_cast<ULONG_PTR>(lock), expected, 0, 0};
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock), expected);
         verifier::report_fatal(verifier::rule::spinlock_not_owner, function, lock,
                                fmt::format("{}({}): the spin lock is {} the calling thread", function,
                                            static_cast<void*>(lock),

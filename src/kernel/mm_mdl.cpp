@@ -179,9 +179,7 @@ extern "C" VOID NTAPI MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_
     verifier::check_irql("MmProbeAndLockPages", APC_LEVEL, WSKEMU_CALLER(),
                          "pageable memory is probed and locked at IRQL <= APC_LEVEL");
     if (mdl->MdlFlags & MDL_PAGES_LOCKED) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {0x9A, reinterpret_cast<ULONG_PTR>(mdl), 0, 0};
+        auto details = verifier::with_parameters(0x9A, reinterpret_cast<ULONG_PTR>(mdl));
         verifier::report(verifier::rule::mdl_already_locked, "MmProbeAndLockPages", mdl,
                          fmt::format("MmProbeAndLockPages: MDL {} is already locked", static_cast<void*>(mdl)),
                          details);
@@ -217,9 +215,7 @@ extern "C" VOID NTAPI MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_
 extern "C" VOID NTAPI MmUnlockPages(PMDL MemoryDescriptorList) {
     PMDL mdl = MemoryDescriptorList;
     if ((mdl->MdlFlags & MDL_PAGES_LOCKED) == 0) {
-        verifier::report_details details;
-        details.has_parameters = true;
-        details.parameters = {0x7, reinterpret_cast<ULONG_PTR>(mdl), 0, 0};
+        auto details = verifier::with_parameters(0x7, reinterpret_cast<ULONG_PTR>(mdl));
         verifier::report(verifier::rule::mdl_not_locked, "MmUnlockPages", mdl,
                          fmt::format("MmUnlockPages: the pages of MDL {} are not locked", static_cast<void*>(mdl)),
                          details);

@@ -409,9 +409,7 @@ void check_irql(const char* function, KIRQL maximum, const void* caller, const c
     }
     static constexpr const char* level_names[] = {"PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL"};
     const std::string limit = maximum < 3 ? level_names[maximum] : fmt::format("IRQL {}", maximum);
-    report_details details;
-    details.has_parameters = true;
-    details.parameters = {0, irql, 0, reinterpret_cast<ULONG_PTR>(caller)};
+    auto details = with_parameters(0, irql, 0, reinterpret_cast<ULONG_PTR>(caller));
     report(rule::irql_function_maximum, function, nullptr,
            rule_text != nullptr ? fmt::format("{} at IRQL {}: {}", function, irql, rule_text)
                                 : fmt::format("{} at IRQL {}: callable at IRQL <= {}", function, irql, limit),

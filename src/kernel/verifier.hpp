@@ -117,6 +117,14 @@ struct report_details {
     std::array<ULONG_PTR, 4> parameters{};
 };
 
+/// Details giving the bug check's four parameters.
+inline report_details with_parameters(ULONG_PTR p1, ULONG_PTR p2 = 0, ULONG_PTR p3 = 0, ULONG_PTR p4 = 0) noexcept {
+    report_details details;
+    details.has_parameters = true;
+    details.parameters = {p1, p2, p3, p4};
+    return details;
+}
+
 /// Records a violation of @p r by @p function on @p object. Raises the rule's
 /// bug check (and does not return) when the rule is fatal or the mode is
 /// break; otherwise logs it and returns. Does nothing for a rule switched off.

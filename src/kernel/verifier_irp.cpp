@@ -144,16 +144,15 @@ bool irp_taken(PIRP irp, const char* function) {
         }
     }
     if (irp->CurrentLocation <= 1) {
-        report_details details;
-        details.has_parameters = true;
-        details.parameters = {reinterpret_cast<ULONG_PTR>(irp), 0, 0, 0};
+        auto details = with_parameters(reinterpret_cast<ULONG_PTR>(irp));
         const common::stack_trace created = creation_of(irp);
         details.creation = &created;
         report(rule::irp_no_stack_location, function, irp,
                fmt::format("{}: IRP {} has no free stack location (StackCount {}, CurrentLocation {}); allocate it "
                            "with IoAllocateIrp(1, FALSE) or more (refused with STATUS_INVALID_PARAMETER)",
                            function, static_cast<const void*>(irp), static_cast<int>(irp->StackCount),
-                           static_cast<int>(irp->CurrentLocation)));
+                           static_cast<int>(irp->CurrentLocation)),
+               details);
         return false;
     }
     // No location in use: the driver allocated it for this call (IRP rule 2).

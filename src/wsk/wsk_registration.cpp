@@ -18,6 +18,7 @@
 #include <mutex>
 #include <new>
 #include <unordered_set>
+#include <utility>
 
 namespace wskemu::wsk {
 
@@ -77,9 +78,7 @@ verifier::rule rule_of(ULONG_PTR subcode) {
 std::string function_of(const std::string& why) { return why.substr(0, why.find(':')); }
 
 [[noreturn]] void report_violation(ULONG_PTR subcode, const void* object, const std::string& why) {
-    verifier::report_details details;
-    details.has_parameters = true;
-    details.parameters = {subcode, reinterpret_cast<ULONG_PTR>(object), 0, 0};
+    auto details = verifier::with_parameters(subcode, reinterpret_cast<ULONG_PTR>(object));
     verifier::report_fatal(rule_of(subcode), function_of(why).c_str(), object, why, details);
 }
 
@@ -489,20 +488,24 @@ std::vector<registration_snapshot> live_registrations() {
     return out;
 }
 
-std::chrono::milliseconds set_deregister_timeout(std::chrono::milliseconds timeout) {
+namespace {
+
+// Sets one of the registry's durations; returns the previous value.
+std::chrono::milliseconds exchange_duration(std::chrono::milliseconds registry::*member,
+                                            std::chrono::milliseconds value) {
     registry& r = the_registry();
     std::lock_guard lock(r.mutex);
-    const auto previous = r.verifier_timeout;
-    r.verifier_timeout = timeout;
-    return previous;
+    return std::exchange(r.*member, value);
+}
+
+}  // namespace
+
+std::chrono::milliseconds set_deregister_timeout(std::chrono::milliseconds timeout) {
+    return exchange_duration(&registry::verifier_timeout, timeout);
 }
 
 std::chrono::milliseconds set_deregister_report_interval(std::chrono::milliseconds interval) {
-    registry& r = the_registry();
-    std::lock_guard lock(r.mutex);
-    const auto previous = r.report_interval;
-    r.report_interval = interval;
-    return previous;
+    return exchange_duration(&registry::report_interval, interval);
 }
 
 }  // namespace wskemu::wsk

@@ -63,9 +63,7 @@ socket_base& live_socket(PWSK_SOCKET socket, const char* function) {
         return *static_cast<socket_base*>(socket);
     }
     namespace verifier = kernel::verifier;
-    verifier::report_details details;
-    details.has_parameters = true;
-    details.parameters = {socket_not_live, reinterpret_cast<ULONG_PTR>(socket), 0, 0};
+    auto details = verifier::with_parameters(socket_not_live, reinterpret_cast<ULONG_PTR>(socket));
     verifier::report_fatal(verifier::rule::socket_not_live, function, socket,
                            fmt::format("{}: {} is not a live WSK socket (NULL, closed already, or never created)",
                                        function, static_cast<void*>(socket)),

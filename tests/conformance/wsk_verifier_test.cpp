@@ -119,68 +119,90 @@ protected:
         EXPECT_EQ(call.result(wskemu::wsk::connection_dispatch().Basic.WskCloseSocket(s, call.irp)), STATUS_SUCCESS);
     }
 
-    // The peer sends the 4 bytes a pending receive waits for.
-    static VOID NTAPI peer_sends(PVOID context) {
-        auto* peer = static_cast<loopback_peer*>(context);
-        const unsigned char bytes[4] = {1, 2, 3, 4};
-        EXPECT_TRUE(peer->send(bytes, sizeof(bytes)));
-    }
-
     WSK_REGISTRATION block_{};
     VF_WSK wsk_{};
     std::unique_ptr<loopback_peer> peer_;
 };
 
-// ---- IRPs and buffers of a call ------------------------------------------------
+// ---- IRPs and buffers of one call, and a pending receive ----------------------------
 
-TEST_F(WskVerifier, IrpWithoutAFreeStackLocation) {
-    PVOID irp = nullptr;
-    EXPECT_EQ(VfSendWithIrpOfStackSize(&wsk_, FALSE, &irp), STATUS_INVALID_PARAMETER);
-    expect_one_report("irp.no_stack_location", "WskSend", irp);
-    EXPECT_EQ(VfSendWithIrpOfStackSize(&wsk_, TRUE, &irp), STATUS_SUCCESS);
+// The peer of the running test, for the fragments that wait on it.
+loopback_peer* active_peer = nullptr;
+
+// Fragments of a pending receive, with the peer sending the 4 bytes it waits for.
+template <NTSTATUS (*Fragment)(PVF_WSK, BOOLEAN, VF_PEER_SENDS, PVOID, PVOID*)>
+NTSTATUS with_peer(PVF_WSK wsk, BOOLEAN fixed, PVOID* object) {
+    auto sends = [](PVOID context) {
+        const unsigned char bytes[4] = {1, 2, 3, 4};
+        EXPECT_TRUE(static_cast<loopback_peer*>(context)->send(bytes, sizeof(bytes)));
+    };
+    return Fragment(wsk, fixed, sends, active_peer, object);
+}
+
+void free_irp(PVOID irp) { IoFreeIrp(static_cast<PIRP>(irp)); }
+void free_mdl(PVOID mdl) { IoFreeMdl(static_cast<PMDL>(mdl)); }
+
+struct call_case {
+    const char* rule;
+    const char* function;
+    NTSTATUS (*run)(PVF_WSK, BOOLEAN, PVOID*);
+    NTSTATUS broken;         // what the broken fragment returns
+    NTSTATUS fixed;          // what the fixed one returns
+    void (*leftover)(PVOID); // frees what the verifier kept from a free done too early
+};
+
+class WskVerifierCall : public WskVerifier, public ::testing::WithParamInterface<call_case> {
+protected:
+    void SetUp() override {
+        WskVerifier::SetUp();
+        active_peer = peer_.get();
+    }
+};
+
+TEST_P(WskVerifierCall, BrokenDriverIsReportedAndFixedRunsClean) {
+    const call_case& c = GetParam();
+    PVOID object = nullptr;
+    EXPECT_EQ(c.run(&wsk_, FALSE, &object), c.broken);
+    expect_one_report(c.rule, c.function, object);
+    if (c.leftover != nullptr) {
+        c.leftover(object);
+    }
+    EXPECT_EQ(c.run(&wsk_, TRUE, &object), c.fixed);
     expect_clean();
 }
 
-TEST_F(WskVerifier, ClientIrpWithoutACompletionRoutine) {
-    PVOID irp = nullptr;
-    EXPECT_EQ(VfSendWithoutCompletionRoutine(&wsk_, FALSE, &irp), STATUS_SUCCESS);
-    expect_one_report("irp.no_completion_routine", "WskSend", irp);
-    EXPECT_EQ(VfSendWithoutCompletionRoutine(&wsk_, TRUE, &irp), STATUS_SUCCESS);
-    expect_clean();
-}
-
-TEST_F(WskVerifier, ClientIrpRoutineNotOnEveryOutcome) {
-    PVOID irp = nullptr;
-    EXPECT_EQ(VfSendWithRoutineOnSuccessOnly(&wsk_, FALSE, &irp), STATUS_SUCCESS);
-    expect_one_report("irp.invoke_flags", "WskSend", irp);
-    EXPECT_EQ(VfSendWithRoutineOnSuccessOnly(&wsk_, TRUE, &irp), STATUS_SUCCESS);
-    expect_clean();
-}
-
-TEST_F(WskVerifier, ClientIrpRoutineLetsCompletionContinue) {
-    PVOID irp = nullptr;
+const call_case call_cases[] = {
+    {"irp.no_stack_location", "WskSend", VfSendWithIrpOfStackSize, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
+     nullptr},
+    {"irp.no_completion_routine", "WskSend", VfSendWithoutCompletionRoutine, STATUS_SUCCESS, STATUS_SUCCESS, nullptr},
+    {"irp.invoke_flags", "WskSend", VfSendWithRoutineOnSuccessOnly, STATUS_SUCCESS, STATUS_SUCCESS, nullptr},
     // The IRP stays with the driver, which frees it: no double free follows.
-    EXPECT_EQ(VfRoutineContinuesCompletion(&wsk_, FALSE, &irp), STATUS_SUCCESS);
-    expect_one_report("irp.completion_status", "WskSend", irp);
-    EXPECT_EQ(VfRoutineContinuesCompletion(&wsk_, TRUE, &irp), STATUS_SUCCESS);
-    expect_clean();
-}
+    {"irp.completion_status", "WskSend", VfRoutineContinuesCompletion, STATUS_SUCCESS, STATUS_SUCCESS, nullptr},
+    {"mdl.wsk_buf_offset", "WskSend", VfSendWithBadOffset, STATUS_INVALID_PARAMETER, STATUS_SUCCESS, nullptr},
+    {"mdl.wsk_buf_past_chain", "WskSend", VfSendPastTheChain, STATUS_INVALID_PARAMETER, STATUS_SUCCESS, nullptr},
+    {"irp.pending_reused", "WskSend", with_peer<VfReuseIrpOfPendingReceive>, STATUS_INVALID_PARAMETER,
+     STATUS_SUCCESS, nullptr},
+    {"irp.reuse_while_pending", "IoReuseIrp", with_peer<VfIoReuseIrpWhilePending>, STATUS_SUCCESS, STATUS_SUCCESS,
+     nullptr},
+    // The free is skipped, so the completion is safe; the driver lost the IRP.
+    {"irp.free_while_pending", "IoFreeIrp", with_peer<VfIoFreeIrpWhilePending>, STATUS_SUCCESS, STATUS_SUCCESS,
+     free_irp},
+    {"mdl.freed_while_pending", "IoFreeMdl", with_peer<VfFreeMdlWhilePending>, STATUS_SUCCESS, STATUS_SUCCESS,
+     free_mdl},
+    {"mdl.unlocked_while_pending", "MmUnlockPages", with_peer<VfUnlockMdlWhilePending>, STATUS_SUCCESS,
+     STATUS_SUCCESS, nullptr},
+};
 
-TEST_F(WskVerifier, WskBufOffsetOutsideTheFirstMdl) {
-    PVOID mdl = nullptr;
-    EXPECT_EQ(VfSendWithBadOffset(&wsk_, FALSE, &mdl), STATUS_INVALID_PARAMETER);
-    expect_one_report("mdl.wsk_buf_offset", "WskSend", mdl);
-    EXPECT_EQ(VfSendWithBadOffset(&wsk_, TRUE, &mdl), STATUS_SUCCESS);
-    expect_clean();
-}
-
-TEST_F(WskVerifier, WskBufPastTheChain) {
-    PVOID mdl = nullptr;
-    EXPECT_EQ(VfSendPastTheChain(&wsk_, FALSE, &mdl), STATUS_INVALID_PARAMETER);
-    expect_one_report("mdl.wsk_buf_past_chain", "WskSend", mdl);
-    EXPECT_EQ(VfSendPastTheChain(&wsk_, TRUE, &mdl), STATUS_SUCCESS);
-    expect_clean();
-}
+INSTANTIATE_TEST_SUITE_P(Rules, WskVerifierCall, ::testing::ValuesIn(call_cases),
+                         [](const ::testing::TestParamInfo<call_case>& info) {
+                             std::string name = info.param.rule;
+                             for (char& ch : name) {
+                                 if (ch == '.') {
+                                     ch = '_';
+                                 }
+                             }
+                             return name;
+                         });
 
 TEST_F(WskVerifier, WskGetAddressInfoAbovePassiveLevel) {
     PVOID irp = nullptr;
@@ -189,52 +211,6 @@ TEST_F(WskVerifier, WskGetAddressInfoAbovePassiveLevel) {
     expect_one_report("irql.function_maximum", "WskGetAddressInfo", nullptr);
     IoFreeIrp(static_cast<PIRP>(irp));
     EXPECT_EQ(VfResolveAtApcLevel(&wsk_, TRUE, &irp), STATUS_NOT_IMPLEMENTED);
-    expect_clean();
-}
-
-// ---- a pending receive -------------------------------------------------------------
-
-TEST_F(WskVerifier, IrpPassedToASecondCallWhilePending) {
-    PVOID irp = nullptr;
-    EXPECT_EQ(VfReuseIrpOfPendingReceive(&wsk_, FALSE, peer_sends, peer_.get(), &irp), STATUS_INVALID_PARAMETER);
-    expect_one_report("irp.pending_reused", "WskSend", irp);
-    EXPECT_EQ(VfReuseIrpOfPendingReceive(&wsk_, TRUE, peer_sends, peer_.get(), &irp), STATUS_SUCCESS);
-    expect_clean();
-}
-
-TEST_F(WskVerifier, IoReuseIrpWhilePending) {
-    PVOID irp = nullptr;
-    EXPECT_EQ(VfIoReuseIrpWhilePending(&wsk_, FALSE, peer_sends, peer_.get(), &irp), STATUS_SUCCESS);
-    expect_one_report("irp.reuse_while_pending", "IoReuseIrp", irp);
-    EXPECT_EQ(VfIoReuseIrpWhilePending(&wsk_, TRUE, peer_sends, peer_.get(), &irp), STATUS_SUCCESS);
-    expect_clean();
-}
-
-TEST_F(WskVerifier, IoFreeIrpWhilePending) {
-    PVOID irp = nullptr;
-    // The free is skipped, so the completion is safe; the driver lost the IRP.
-    EXPECT_EQ(VfIoFreeIrpWhilePending(&wsk_, FALSE, peer_sends, peer_.get(), &irp), STATUS_SUCCESS);
-    expect_one_report("irp.free_while_pending", "IoFreeIrp", irp);
-    EXPECT_TRUE(wskemu::kernel::is_live_block(irp, wskemu::kernel::block_kind::irp));
-    IoFreeIrp(static_cast<PIRP>(irp));
-    EXPECT_EQ(VfIoFreeIrpWhilePending(&wsk_, TRUE, peer_sends, peer_.get(), &irp), STATUS_SUCCESS);
-    expect_clean();
-}
-
-TEST_F(WskVerifier, MdlFreedWhilePending) {
-    PVOID mdl = nullptr;
-    EXPECT_EQ(VfFreeMdlWhilePending(&wsk_, FALSE, peer_sends, peer_.get(), &mdl), STATUS_SUCCESS);
-    expect_one_report("mdl.freed_while_pending", "IoFreeMdl", mdl);
-    IoFreeMdl(static_cast<PMDL>(mdl));  // the free was skipped
-    EXPECT_EQ(VfFreeMdlWhilePending(&wsk_, TRUE, peer_sends, peer_.get(), &mdl), STATUS_SUCCESS);
-    expect_clean();
-}
-
-TEST_F(WskVerifier, MdlUnlockedWhilePending) {
-    PVOID mdl = nullptr;
-    EXPECT_EQ(VfUnlockMdlWhilePending(&wsk_, FALSE, peer_sends, peer_.get(), &mdl), STATUS_SUCCESS);
-    expect_one_report("mdl.unlocked_while_pending", "MmUnlockPages", mdl);
-    EXPECT_EQ(VfUnlockMdlWhilePending(&wsk_, TRUE, peer_sends, peer_.get(), &mdl), STATUS_SUCCESS);
     expect_clean();
 }
 

@@ -50,12 +50,17 @@ static const WSK_PROVIDER_CONNECTION_DISPATCH *VfTable(PWSK_SOCKET Socket) {
 }
 
 /* A nonpaged buffer of Size bytes and an MDL for it. */
+static PMDL VfUnbuiltBuffer(ULONG Size, PUCHAR *Buffer);
 static PMDL VfBuffer(ULONG Size, PUCHAR *Buffer) {
-    PMDL mdl;
-    *Buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, Size, VF_TAG);
-    mdl = IoAllocateMdl(*Buffer, Size, FALSE, FALSE, NULL);
+    PMDL mdl = VfUnbuiltBuffer(Size, Buffer);
     MmBuildMdlForNonPagedPool(mdl);
     return mdl;
+}
+
+/* The same, the MDL not built yet (for MmProbeAndLockPages). */
+static PMDL VfUnbuiltBuffer(ULONG Size, PUCHAR *Buffer) {
+    *Buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, Size, VF_TAG);
+    return IoAllocateMdl(*Buffer, Size, FALSE, FALSE, NULL);
 }
 
 static VOID VfFreeBuffer(PMDL Mdl, PUCHAR Buffer) {
@@ -144,62 +149,53 @@ VOID VfStackOverflow(BOOLEAN Fixed, PVOID *Object) {
 /* ---- MDLs ----------------------------------------------------------------- */
 
 VOID VfFreeLockedMdl(BOOLEAN Fixed, PVOID *Object) {
-    PUCHAR buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, VF_TAG);
-    PMDL mdl = IoAllocateMdl(buffer, 64, FALSE, FALSE, NULL);
+    PUCHAR buffer;
+    PMDL mdl = VfUnbuiltBuffer(64, &buffer);
     *Object = mdl;
     MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
     if (Fixed) {
         MmUnlockPages(mdl);
     }
-    IoFreeMdl(mdl);
-    ExFreePoolWithTag(buffer, VF_TAG);
+    VfFreeBuffer(mdl, buffer);
 }
 
 VOID VfLockNonPagedMdl(BOOLEAN Fixed, PVOID *Object) {
-    PUCHAR buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, VF_TAG);
-    PMDL mdl = IoAllocateMdl(buffer, 64, FALSE, FALSE, NULL);
+    PUCHAR buffer;
+    PMDL mdl = VfBuffer(64, &buffer);
     *Object = mdl;
-    MmBuildMdlForNonPagedPool(mdl);
     if (!Fixed) {
         MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
         MmUnlockPages(mdl);
     }
-    IoFreeMdl(mdl);
-    ExFreePoolWithTag(buffer, VF_TAG);
+    VfFreeBuffer(mdl, buffer);
 }
 
-VOID VfLockTwice(BOOLEAN Fixed, PVOID *Object) {
-    PUCHAR buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, VF_TAG);
-    PMDL mdl = IoAllocateMdl(buffer, 64, FALSE, FALSE, NULL);
+/* Locks (Locks times) and unlocks (Unlocks times) the pages of a new buffer's MDL. */
+static VOID VfLockCycle(int Locks, int Unlocks, PVOID *Object) {
+    PUCHAR buffer;
+    PMDL mdl = VfUnbuiltBuffer(64, &buffer);
+    int i;
     *Object = mdl;
-    MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
-    if (!Fixed) {
+    for (i = 0; i < Locks; i++) {
         MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
     }
-    MmUnlockPages(mdl);
-    IoFreeMdl(mdl);
-    ExFreePoolWithTag(buffer, VF_TAG);
+    for (i = 0; i < Unlocks; i++) {
+        MmUnlockPages(mdl);
+    }
+    VfFreeBuffer(mdl, buffer);
 }
 
-VOID VfUnlockUnlocked(BOOLEAN Fixed, PVOID *Object) {
-    PUCHAR buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, VF_TAG);
-    PMDL mdl = IoAllocateMdl(buffer, 64, FALSE, FALSE, NULL);
-    *Object = mdl;
-    if (Fixed) {
-        MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
-    }
-    MmUnlockPages(mdl);
-    IoFreeMdl(mdl);
-    ExFreePoolWithTag(buffer, VF_TAG);
-}
+VOID VfLockTwice(BOOLEAN Fixed, PVOID *Object) { VfLockCycle(Fixed ? 1 : 2, 1, Object); }
+
+VOID VfUnlockUnlocked(BOOLEAN Fixed, PVOID *Object) { VfLockCycle(Fixed ? 1 : 0, 1, Object); }
 
 /* ---- IRQL and spin locks ---------------------------------------------------- */
 
 VOID VfLockAtDispatch(BOOLEAN Fixed, PVOID *Object) {
     KSPIN_LOCK lock;
     KIRQL old;
-    PUCHAR buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, VF_TAG);
-    PMDL mdl = IoAllocateMdl(buffer, 64, FALSE, FALSE, NULL);
+    PUCHAR buffer;
+    PMDL mdl = VfUnbuiltBuffer(64, &buffer);
     *Object = mdl;
     KeInitializeSpinLock(&lock);
     if (Fixed) {
@@ -211,8 +207,7 @@ VOID VfLockAtDispatch(BOOLEAN Fixed, PVOID *Object) {
     }
     KeReleaseSpinLock(&lock, old);
     MmUnlockPages(mdl);
-    IoFreeMdl(mdl);
-    ExFreePoolWithTag(buffer, VF_TAG);
+    VfFreeBuffer(mdl, buffer);
 }
 
 static VOID VfPageableRoutine(void);
@@ -351,26 +346,32 @@ VOID VfLeakEverything(BOOLEAN Fixed, PVF_LEAKS Leaks) {
 
 /* ---- WSK: IRPs and buffers of a call ---------------------------------------- */
 
-NTSTATUS VfSendWithIrpOfStackSize(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
-    KEVENT event;
+/* Sends 8 bytes with Irp, whose completion routine the caller has set up
+ * (or not), waits on Event if the call pends, and frees Irp. */
+static NTSTATUS VfSendEight(PVF_WSK Wsk, PIRP Irp, PKEVENT Event) {
     PUCHAR buffer;
     PMDL mdl = VfBuffer(8, &buffer);
     WSK_BUF buf;
-    PIRP irp = IoAllocateIrp(1, FALSE);
     NTSTATUS status;
-    *Object = irp;
-    KeInitializeEvent(&event, SynchronizationEvent, FALSE);
     buf.Mdl = mdl;
     buf.Offset = 0;
     buf.Length = 8;
+    status = VfWait(VfTable(Wsk->Socket)->WskSend(Wsk->Socket, &buf, 0, Irp), Irp, Event);
+    IoFreeIrp(Irp);
+    VfFreeBuffer(mdl, buffer);
+    return status;
+}
+
+NTSTATUS VfSendWithIrpOfStackSize(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
+    KEVENT event;
+    PIRP irp = IoAllocateIrp(1, FALSE);
+    *Object = irp;
+    KeInitializeEvent(&event, SynchronizationEvent, FALSE);
     IoSetCompletionRoutine(irp, VfSignal, &event, TRUE, TRUE, TRUE);
     if (!Fixed) {
         IoSetNextIrpStackLocation(irp); /* the driver used up the only location itself */
     }
-    status = VfWait(VfTable(Wsk->Socket)->WskSend(Wsk->Socket, &buf, 0, irp), irp, &event);
-    IoFreeIrp(irp);
-    VfFreeBuffer(mdl, buffer);
-    return status;
+    return VfSendEight(Wsk, irp, &event);
 }
 
 NTSTATUS VfResolveAtApcLevel(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
@@ -395,44 +396,24 @@ NTSTATUS VfResolveAtApcLevel(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
 
 NTSTATUS VfSendWithoutCompletionRoutine(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
     KEVENT event;
-    PUCHAR buffer;
-    PMDL mdl = VfBuffer(8, &buffer);
-    WSK_BUF buf;
     PIRP irp = IoAllocateIrp(1, FALSE);
-    NTSTATUS status;
     *Object = irp;
     KeInitializeEvent(&event, SynchronizationEvent, FALSE);
-    buf.Mdl = mdl;
-    buf.Offset = 0;
-    buf.Length = 8;
     if (Fixed) {
         IoSetCompletionRoutine(irp, VfSignal, &event, TRUE, TRUE, TRUE);
     } else {
         KeSetEvent(&event, IO_NO_INCREMENT, FALSE); /* "nothing to wait for" */
     }
-    status = VfWait(VfTable(Wsk->Socket)->WskSend(Wsk->Socket, &buf, 0, irp), irp, &event);
-    IoFreeIrp(irp);
-    VfFreeBuffer(mdl, buffer);
-    return status;
+    return VfSendEight(Wsk, irp, &event);
 }
 
 NTSTATUS VfSendWithRoutineOnSuccessOnly(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
     KEVENT event;
-    PUCHAR buffer;
-    PMDL mdl = VfBuffer(8, &buffer);
-    WSK_BUF buf;
     PIRP irp = IoAllocateIrp(1, FALSE);
-    NTSTATUS status;
     *Object = irp;
     KeInitializeEvent(&event, SynchronizationEvent, FALSE);
-    buf.Mdl = mdl;
-    buf.Offset = 0;
-    buf.Length = 8;
     IoSetCompletionRoutine(irp, VfSignal, &event, TRUE, Fixed, Fixed);
-    status = VfWait(VfTable(Wsk->Socket)->WskSend(Wsk->Socket, &buf, 0, irp), irp, &event);
-    IoFreeIrp(irp);
-    VfFreeBuffer(mdl, buffer);
-    return status;
+    return VfSendEight(Wsk, irp, &event);
 }
 
 static IO_COMPLETION_ROUTINE VfSignalAndContinue;
@@ -446,21 +427,11 @@ static NTSTATUS VfSignalAndContinue(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID
 
 NTSTATUS VfRoutineContinuesCompletion(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
     KEVENT event;
-    PUCHAR buffer;
-    PMDL mdl = VfBuffer(8, &buffer);
-    WSK_BUF buf;
     PIRP irp = IoAllocateIrp(1, FALSE);
-    NTSTATUS status;
     *Object = irp;
     KeInitializeEvent(&event, SynchronizationEvent, FALSE);
-    buf.Mdl = mdl;
-    buf.Offset = 0;
-    buf.Length = 8;
     IoSetCompletionRoutine(irp, Fixed ? VfSignal : VfSignalAndContinue, &event, TRUE, TRUE, TRUE);
-    status = VfWait(VfTable(Wsk->Socket)->WskSend(Wsk->Socket, &buf, 0, irp), irp, &event);
-    IoFreeIrp(irp);
-    VfFreeBuffer(mdl, buffer);
-    return status;
+    return VfSendEight(Wsk, irp, &event);
 }
 
 NTSTATUS VfSendWithBadOffset(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
@@ -557,97 +528,70 @@ NTSTATUS VfReuseIrpOfPendingReceive(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS Pe
     return NT_SUCCESS(status) ? sent : status;
 }
 
-NTSTATUS VfIoReuseIrpWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
-                                  PVOID *Object) {
-    KEVENT event;
-    PUCHAR in;
-    PMDL inMdl = VfBuffer(4, &in);
-    PIRP irp = IoAllocateIrp(1, FALSE);
-    NTSTATUS status;
-    *Object = irp;
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    status = VfStartReceive(Wsk, irp, &event, inMdl, 4);
-    if (!Fixed) {
-        IoReuseIrp(irp, STATUS_UNSUCCESSFUL); /* "ready for the next call" too early */
+/* What a fragment does to a pending receive's IRP or MDL: too early
+ * (broken), or after the completion routine ran (fixed). */
+typedef enum _VF_RELEASE { VfReuseIrp, VfFreeIrp, VfFreeMdl, VfUnlockMdl } VF_RELEASE;
+
+static VOID VfRelease(VF_RELEASE What, PIRP Irp, PMDL Mdl) {
+    switch (What) {
+    case VfReuseIrp: IoReuseIrp(Irp, STATUS_UNSUCCESSFUL); break;
+    case VfFreeIrp: IoFreeIrp(Irp); break;
+    case VfFreeMdl: IoFreeMdl(Mdl); break;
+    case VfUnlockMdl: MmUnlockPages(Mdl); break;
     }
-    PeerSends(Context);
-    status = VfWait(status, irp, &event);
-    if (Fixed) {
-        IoReuseIrp(irp, STATUS_UNSUCCESSFUL);
-    }
-    IoFreeIrp(irp);
-    VfFreeBuffer(inMdl, in);
-    return status;
 }
 
-NTSTATUS VfIoFreeIrpWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
-                                 PVOID *Object) {
-    KEVENT event;
-    PUCHAR in;
-    PMDL inMdl = VfBuffer(4, &in);
-    PIRP irp = IoAllocateIrp(1, FALSE);
-    NTSTATUS status;
-    *Object = irp;
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    status = VfStartReceive(Wsk, irp, &event, inMdl, 4);
-    if (!Fixed) {
-        IoFreeIrp(irp); /* the provider still holds it */
-    }
-    PeerSends(Context);
-    status = VfWait(status, irp, &event);
-    if (Fixed) {
-        IoFreeIrp(irp);
-    }
-    VfFreeBuffer(inMdl, in);
-    return status;
-}
-
-NTSTATUS VfFreeMdlWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
-                               PVOID *Object) {
-    KEVENT event;
-    PUCHAR in;
-    PMDL inMdl = VfBuffer(4, &in);
-    PIRP irp = IoAllocateIrp(1, FALSE);
-    NTSTATUS status;
-    *Object = inMdl;
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    status = VfStartReceive(Wsk, irp, &event, inMdl, 4);
-    if (!Fixed) {
-        IoFreeMdl(inMdl); /* the receive still writes through it */
-    }
-    PeerSends(Context);
-    status = VfWait(status, irp, &event);
-    if (Fixed) {
-        IoFreeMdl(inMdl);
-    }
-    IoFreeIrp(irp);
-    ExFreePoolWithTag(in, VF_TAG);
-    return status;
-}
-
-NTSTATUS VfUnlockMdlWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
-                                 PVOID *Object) {
+static NTSTATUS VfReleaseAroundReceive(PVF_WSK Wsk, BOOLEAN Fixed, VF_RELEASE What, VF_PEER_SENDS PeerSends,
+                                       PVOID Context, PVOID *Object) {
     KEVENT event;
     PUCHAR in = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, 4, VF_TAG);
     PMDL inMdl = IoAllocateMdl(in, 4, FALSE, FALSE, NULL);
     PIRP irp = IoAllocateIrp(1, FALSE);
     NTSTATUS status;
-    *Object = inMdl;
+    *Object = (What == VfFreeMdl || What == VfUnlockMdl) ? (PVOID)inMdl : (PVOID)irp;
     KeInitializeEvent(&event, NotificationEvent, FALSE);
-    MmProbeAndLockPages(inMdl, KernelMode, IoWriteAccess);
+    if (What == VfUnlockMdl) {
+        MmProbeAndLockPages(inMdl, KernelMode, IoWriteAccess);
+    } else {
+        MmBuildMdlForNonPagedPool(inMdl);
+    }
     status = VfStartReceive(Wsk, irp, &event, inMdl, 4);
     if (!Fixed) {
-        MmUnlockPages(inMdl); /* the receive still writes into those pages */
+        VfRelease(What, irp, inMdl); /* the receive still holds them */
     }
     PeerSends(Context);
     status = VfWait(status, irp, &event);
     if (Fixed) {
-        MmUnlockPages(inMdl);
+        VfRelease(What, irp, inMdl);
     }
-    IoFreeMdl(inMdl);
-    IoFreeIrp(irp);
+    if (What != VfFreeIrp) {
+        IoFreeIrp(irp);
+    }
+    if (What != VfFreeMdl) {
+        IoFreeMdl(inMdl);
+    }
     ExFreePoolWithTag(in, VF_TAG);
     return status;
+}
+
+NTSTATUS VfIoReuseIrpWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
+                                  PVOID *Object) {
+    return VfReleaseAroundReceive(Wsk, Fixed, VfReuseIrp, PeerSends, Context, Object);
+}
+
+NTSTATUS VfIoFreeIrpWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
+                                 PVOID *Object) {
+    return VfReleaseAroundReceive(Wsk, Fixed, VfFreeIrp, PeerSends, Context, Object);
+}
+
+NTSTATUS VfFreeMdlWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
+                               PVOID *Object) {
+    return VfReleaseAroundReceive(Wsk, Fixed, VfFreeMdl, PeerSends, Context, Object);
+}
+
+NTSTATUS VfUnlockMdlWhilePending(PVF_WSK Wsk, BOOLEAN Fixed, VF_PEER_SENDS PeerSends, PVOID Context,
+                                 PVOID *Object) {
+    return VfReleaseAroundReceive(Wsk, Fixed, VfUnlockMdl, PeerSends, Context, Object);
 }
 
 NTSTATUS VfModifyPendingSend(PVF_WSK Wsk, BOOLEAN Fixed, ULONG Length, VF_PEER_SENDS PeerReads, PVOID Context,
