@@ -102,6 +102,9 @@ bool set_capture_stacks(bool on) noexcept;
 
 /// @brief The stack backend in use ("libbacktrace", "dladdr", "windows", "none"...).
 const char* stack_backend() noexcept;
+/// @brief True if report stacks name the program's own functions (file and
+/// line too); with the basic backends a frame may be a module and an address.
+bool stack_names_functions() noexcept;
 
 /// @brief Sets a mode for a scope and restores the previous one.
 class scoped_mode {

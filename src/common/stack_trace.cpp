@@ -72,3 +72,15 @@ const char* stack_trace::backend() noexcept {
 }
 
 }  // namespace wskemu::common
+
+namespace wskemu::common {
+
+bool stack_trace::names_functions() noexcept {
+#if defined(WSKEMU_STACKTRACE_BACKTRACE) || defined(WSKEMU_STACKTRACE_ADDR2LINE)
+    return true;
+#else
+    return false;
+#endif
+}
+
+}  // namespace wskemu::common

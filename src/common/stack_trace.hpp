@@ -38,6 +38,9 @@ public:
     /// The backend's name ("libbacktrace", "addr2line", "dladdr", "windows",
     /// "none"), for diagnostics.
     static const char* backend() noexcept;
+    /// True if printed frames name the functions of the program itself
+    /// (libbacktrace, addr2line); otherwise they may be module and address.
+    static bool names_functions() noexcept;
 
 private:
     std::array<const void*, max_frames> frames_{};

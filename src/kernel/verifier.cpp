@@ -557,4 +557,6 @@ bool set_capture_stacks(bool on) noexcept {
 
 const char* stack_backend() noexcept { return common::stack_trace::backend(); }
 
+bool stack_names_functions() noexcept { return common::stack_trace::names_functions(); }
+
 }  // namespace wskemu::verifier

@@ -11,6 +11,7 @@
 #include <wsk.h>
 
 #include "common/stack_trace.hpp"
+#include "kernel/verifier.hpp"
 #include "wsk/wsk_registration.hpp"
 
 #include <atomic>
@@ -54,7 +55,8 @@ public:
 protected:
     socket_base(socket_category category, registration_state& registration, PVOID context) noexcept
         : WSK_SOCKET{}, category_(category), registration_(registration), context_(context),
-          creation_stack_(common::stack_trace::capture(1)) {}
+          creation_stack_(kernel::verifier::capture_stacks() ? common::stack_trace::capture(1)
+                                                             : common::stack_trace{}) {}
     virtual ~socket_base() = default;
 
     /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch is set).

@@ -193,8 +193,8 @@ int main(int argc, char** argv) {
     verifier_on();
     const double m_on = on.empty() ? 0 : median(on);
     const double m_off = off.empty() ? 0 : median(off);
-    std::printf("WskSend of %u bytes, %d rounds of %d sends, stack backend %s\n", size, rounds, sends,
-                wskemu::verifier::stack_backend());
+    std::printf("WskSend of %u bytes, %d rounds of %d sends, stack backend %s\n", static_cast<unsigned>(size),
+                rounds, sends, wskemu::verifier::stack_backend());
     std::printf("verifier off: %.0f sends/s (%.1f MiB/s, %.2f us/send)\n", m_off, m_off * size / (1 << 20),
                 1e6 / m_off);
     std::printf("verifier on:  %.0f sends/s (%.1f MiB/s, %.2f us/send)\n", m_on, m_on * size / (1 << 20),

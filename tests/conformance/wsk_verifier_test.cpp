@@ -347,9 +347,12 @@ TEST_F(WskVerifier, DeregisterWithASocketOpenTimesOutWithTheSocketsCreationSite)
     EXPECT_EQ(reports[0].rule, "wsk.deregister_blocked");
     EXPECT_EQ(reports[0].function, "WskDeregister");
     EXPECT_EQ(reports[0].object, block);
-    EXPECT_NE(reports[0].message.find("VfOpenSocket"), std::string::npos) << reports[0].message;
-    EXPECT_NE(reports[0].creation_stack.find("VfRegisterAndCapture"), std::string::npos)
-        << reports[0].creation_stack;
+    EXPECT_NE(reports[0].message.find("created at:"), std::string::npos) << reports[0].message;
+    if (wskemu::verifier::stack_names_functions()) {
+        EXPECT_NE(reports[0].message.find("VfOpenSocket"), std::string::npos) << reports[0].message;
+        EXPECT_NE(reports[0].creation_stack.find("VfRegisterAndCapture"), std::string::npos)
+            << reports[0].creation_stack;
+    }
     close(left_open);  // the abandoned registration goes with its last socket
     VfDeregisterWithSocketOpen(TRUE, &block, &left_open);
     EXPECT_EQ(left_open, nullptr);
@@ -423,7 +426,10 @@ TEST_F(WskVerifierLeaks, SocketAndRegistrationLeftAtUnload) {
     EXPECT_EQ(reports[1].rule, "leak.socket");
     EXPECT_EQ(reports[1].function, "WskSocket");
     EXPECT_EQ(reports[1].object, socket);
-    EXPECT_NE(reports[1].creation_stack.find("VfOpenSocket"), std::string::npos) << reports[1].creation_stack;
+    EXPECT_FALSE(reports[1].creation_stack.empty());
+    if (wskemu::verifier::stack_names_functions()) {
+        EXPECT_NE(reports[1].creation_stack.find("VfOpenSocket"), std::string::npos) << reports[1].creation_stack;
+    }
     EXPECT_EQ(reports[2].rule, "leak.registration");
     EXPECT_EQ(reports[2].function, "WskRegister");
     EXPECT_EQ(reports[2].object, block);

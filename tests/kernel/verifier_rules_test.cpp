@@ -158,7 +158,9 @@ TEST_F(VerifierLeaks, KernelObjectsAreReportedWithTheirAllocationStacks) {
     for (const auto& report : reports) {
         rules.push_back(report.rule);
         EXPECT_FALSE(report.creation_stack.empty()) << report.rule;
-        EXPECT_NE(report.creation_stack.find("VfLeakEverything"), std::string::npos) << report.creation_stack;
+        if (wskemu::verifier::stack_names_functions()) {
+            EXPECT_NE(report.creation_stack.find("VfLeakEverything"), std::string::npos) << report.creation_stack;
+        }
     }
     EXPECT_EQ(rules, (std::vector<std::string>{"leak.pool_block", "leak.irp", "leak.pool_block", "leak.mdl",
                                                "leak.locked_pages"}));

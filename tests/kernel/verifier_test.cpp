@@ -154,7 +154,7 @@ TEST_F(VerifierTest, ReportsCarryBothStacksAndFormatThem) {
     ASSERT_EQ(reports.size(), 1u);
     const auto& report = reports[0];
     EXPECT_EQ(report.rule, "mdl.freed_while_locked");
-    if (std::string(verifier::stack_backend()) != "none") {
+    if (verifier::stack_names_functions()) {
         EXPECT_NE(report.creation_stack.find("VfFreeLockedMdl"), std::string::npos) << report.creation_stack;
         EXPECT_NE(report.violation_stack.find("VfFreeLockedMdl"), std::string::npos) << report.violation_stack;
     }
