@@ -6,8 +6,10 @@
 #include "kernel/caller_address.hpp"
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
+#include "kernel/verifier.hpp"
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_irp.hpp"
+#include "wsk/wsk_verifier.hpp"
 
 #include <fmt/format.h>
 
@@ -17,16 +19,24 @@ namespace wskemu::wsk {
 
 namespace {
 
+namespace verifier = kernel::verifier;
+
 // Every socket function runs at IRQL <= DISPATCH_LEVEL (reference §8), then
-// maps the PWSK_SOCKET to its live socket.
+// maps the PWSK_SOCKET to its live socket. A call while the socket's close is
+// pending is reported (the socket then answers STATUS_INVALID_DEVICE_STATE).
 connection_socket& enter(PWSK_SOCKET socket, const char* function, void* caller) {
-    const KIRQL irql = kernel::current_irql();
-    if (irql > DISPATCH_LEVEL) {
-        kernel::raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(caller),
-                                fmt::format("{} at IRQL {}: WSK socket functions run at IRQL <= DISPATCH_LEVEL",
-                                            function, irql));
+    verifier::check_irql(function, DISPATCH_LEVEL, caller, "WSK socket functions run at IRQL <= DISPATCH_LEVEL");
+    connection_socket& s = live_socket_as<connection_socket>(socket, function);
+    if (s.close_requested()) {
+        verifier::report_details details;
+        details.creation = &s.creation_stack();
+        verifier::report(verifier::rule::socket_call_while_closing, function, socket,
+                         fmt::format("{}: socket {} is being closed (WskCloseSocket is pending); no call may follow "
+                                     "WskCloseSocket",
+                                     function, static_cast<void*>(socket)),
+                         details);
     }
-    return live_socket_as<connection_socket>(socket, function);
+    return s;
 }
 
 // The members not implemented yet: the IRP (required) completes with
@@ -52,8 +62,31 @@ NTSTATUS WSKAPI wsk_control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE R
 }
 
 NTSTATUS WSKAPI wsk_close_socket(PWSK_SOCKET Socket, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskCloseSocket", WSKEMU_CALLER());
-    return run_call(operation::close, &s, Irp, "WskCloseSocket", [&s, Irp] { return s.close(Irp); });
+    verifier::check_irql("WskCloseSocket", DISPATCH_LEVEL, WSKEMU_CALLER(),
+                         "WSK socket functions run at IRQL <= DISPATCH_LEVEL");
+    connection_socket& s = live_socket_as<connection_socket>(Socket, "WskCloseSocket");
+    if (s.close_requested()) {
+        // A second close while the first is pending: reported, and refused
+        // with STATUS_INVALID_DEVICE_STATE (its IRP completed) so that the
+        // first close is not disturbed.
+        verifier::report_details details;
+        details.creation = &s.creation_stack();
+        verifier::report(verifier::rule::socket_close_twice, "WskCloseSocket", Socket,
+                         fmt::format("WskCloseSocket: socket {} is already being closed; close a socket exactly "
+                                     "once",
+                                     static_cast<void*>(Socket)),
+                         details);
+        if (NTSTATUS taken = take_irp(Irp, "WskCloseSocket"); !NT_SUCCESS(taken)) {
+            return taken;
+        }
+        return complete_irp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+    }
+    s.set_close_requested(true);
+    const NTSTATUS status = run_call(operation::close, &s, Irp, "WskCloseSocket", [&s, Irp] { return s.close(Irp); });
+    if (status == STATUS_INVALID_PARAMETER) {
+        s.set_close_requested(false);  // the IRP was refused: the socket stays open
+    }
+    return status;
 }
 
 NTSTATUS WSKAPI wsk_bind(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {
@@ -106,15 +139,10 @@ NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags,
 }
 
 NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndication) {
-    (void)DataIndication;
     enter(Socket, "WskRelease", WSKEMU_CALLER());
-    // Receive events are not implemented, so no indication list was ever
-    // handed out to be released.
-    static std::atomic<bool> logged{false};
-    if (!logged.exchange(true)) {
-        kernel::log().warn("WskRelease is not implemented yet: returning STATUS_NOT_IMPLEMENTED");
-    }
-    return STATUS_NOT_IMPLEMENTED;
+    // Receive events, which hand lists out, are not implemented yet; the
+    // verifier's bookkeeping of retained lists is all there is to release.
+    return indication_released(Socket, DataIndication) ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 }
 
 NTSTATUS WSKAPI wsk_connect_ex(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {

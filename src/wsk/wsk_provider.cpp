@@ -228,7 +228,7 @@ NTSTATUS WSKAPI wsk_get_address_info(PWSK_CLIENT Client, PUNICODE_STRING NodeNam
                                      PEPROCESS OwningProcess, PETHREAD OwningThread, PIRP Irp) {
     (void)NodeName, (void)ServiceName, (void)NameSpace, (void)Provider, (void)Hints, (void)OwningProcess;
     (void)OwningThread;
-    client_call call(Client, "WskGetAddressInfo");
+    client_call call(Client, "WskGetAddressInfo", PASSIVE_LEVEL);
     if (Result == nullptr) {
         return STATUS_INVALID_PARAMETER;
     }
@@ -250,7 +250,7 @@ NTSTATUS WSKAPI wsk_get_name_info(PWSK_CLIENT Client, PSOCKADDR SockAddr, ULONG 
                                   PUNICODE_STRING NodeName, PUNICODE_STRING ServiceName, ULONG Flags,
                                   PEPROCESS OwningProcess, PETHREAD OwningThread, PIRP Irp) {
     (void)SockAddrLength, (void)NodeName, (void)ServiceName, (void)Flags, (void)OwningProcess, (void)OwningThread;
-    client_call call(Client, "WskGetNameInfo");
+    client_call call(Client, "WskGetNameInfo", PASSIVE_LEVEL);
     if (SockAddr == nullptr) {
         return STATUS_INVALID_PARAMETER;
     }

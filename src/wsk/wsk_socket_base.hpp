@@ -12,7 +12,12 @@
 
 #include <wskemu/operation.hpp>
 
+#include "common/stack_trace.hpp"
+#include "kernel/verifier.hpp"
 #include "wsk/wsk_registration.hpp"
+
+#include <atomic>
+#include <functional>
 
 namespace wskemu::rt {
 struct socket_record;
@@ -55,23 +60,39 @@ public:
         (void)status;
     }
 
+    /// Where the socket was created, for verifier reports.
+    const common::stack_trace& creation_stack() const noexcept { return creation_stack_; }
+
+    /// WskCloseSocket has been accepted for this socket (its close is
+    /// pending or running). Set by the dispatch layer before it calls the
+    /// close, cleared again if the close refused its IRP.
+    bool close_requested() const noexcept { return close_requested_.load(std::memory_order_acquire); }
+    void set_close_requested(bool requested) noexcept {
+        close_requested_.store(requested, std::memory_order_release);
+    }
+
 protected:
     socket_base(socket_category category, registration_state& registration, PVOID context) noexcept
-        : WSK_SOCKET{}, category_(category), registration_(registration), context_(context) {}
+        : WSK_SOCKET{}, category_(category), registration_(registration), context_(context),
+          creation_stack_(kernel::verifier::capture_stacks() ? common::stack_trace::capture(1)
+                                                             : common::stack_trace{}) {}
     virtual ~socket_base() = default;
 
     /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch
     /// is set) and starts its counters.
     void publish();
     /// Makes it unfindable again (at close, before it is freed): its test
-    /// control settings go, its counters stay.
-    void withdraw() noexcept;
+    /// control settings go, its counters stay, and the verifier is told the
+    /// close is complete.
+    void withdraw();
 
 private:
     const socket_category category_;
     registration_state& registration_;
     PVOID context_;
     rt::socket_record* observation_ = nullptr;
+    common::stack_trace creation_stack_;
+    std::atomic<bool> close_requested_{false};
 };
 
 /// The live socket behind a PWSK_SOCKET; bug check 0xC4 / socket_not_live
@@ -90,5 +111,9 @@ Socket& live_socket_as(PWSK_SOCKET socket, const char* function) {
 
 /// True if `socket` is a live socket now (for tests and reports).
 bool is_live_socket(const WSK_SOCKET* socket) noexcept;
+
+/// Calls @p each for every live socket, with the registry locked (the
+/// sockets cannot be freed meanwhile; @p each must not call back into it).
+void for_each_live_socket(const std::function<void(const socket_base&)>& each);
 
 }  // namespace wskemu::wsk

@@ -357,6 +357,11 @@ TEST_P(provider_stub_test, IrpWithoutAFreeStackLocationIsRefusedAndNotCompleted)
     EXPECT_EQ(GetParam().call(dispatch_, client_, irp), STATUS_INVALID_PARAMETER);
     EXPECT_EQ(record.calls, 0);
     EXPECT_EQ(irp->IoStatus.Status, poison_status);
+    const auto reports = wskemu::verifier::take_reports();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].rule, "irp.no_stack_location");
+    EXPECT_EQ(reports[0].function, GetParam().name);
+    EXPECT_EQ(reports[0].object, irp);
     IoFreeIrp(irp);
 }
 

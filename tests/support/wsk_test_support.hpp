@@ -7,9 +7,12 @@
 
 #include <wsk.h>
 
+#include <wskemu/verifier.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -99,6 +102,18 @@ struct mdl_buffer {
     mdl_buffer& operator=(const mdl_buffer&) = delete;
     WSK_BUF wsk_buf(ULONG offset = 0) const { return WSK_BUF{mdl, offset, bytes.size() - offset}; }
 };
+
+// Takes the verifier's kept reports (so that they do not fail the test) and
+// checks their rule ids, in order.
+inline std::vector<wskemu::verifier_report> expect_verifier_reports(const std::vector<std::string>& rules) {
+    auto reports = wskemu::verifier::take_reports();
+    std::vector<std::string> seen;
+    for (const auto& report : reports) {
+        seen.push_back(report.rule);
+    }
+    EXPECT_EQ(seen, rules);
+    return reports;
+}
 
 inline std::vector<unsigned char> pattern(std::size_t size, unsigned seed = 1) {
     std::vector<unsigned char> v(size);
