@@ -2,16 +2,12 @@
 // the PWSK_SOCKET to its live socket and delegates (wsk_socket.cpp).
 #include "wsk/wsk_socket.hpp"
 
-#include "kernel/bug_check.hpp"
 #include "kernel/caller_address.hpp"
-#include "kernel/irql.hpp"
 #include "kernel/log.hpp"
 #include "kernel/verifier.hpp"
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_verifier.hpp"
-
-#include <fmt/format.h>
 
 #include <atomic>
 
@@ -21,22 +17,10 @@ namespace {
 
 namespace verifier = kernel::verifier;
 
-// Every socket function runs at IRQL <= DISPATCH_LEVEL (reference §8), then
-// maps the PWSK_SOCKET to its live socket. A call while the socket's close is
-// pending is reported (the socket then answers STATUS_INVALID_DEVICE_STATE).
+// The IRQL check, the socket's mapping and the call-after-close report
+// (wsk_socket_base.hpp).
 connection_socket& enter(PWSK_SOCKET socket, const char* function, void* caller) {
-    verifier::check_irql(function, DISPATCH_LEVEL, caller, "WSK socket functions run at IRQL <= DISPATCH_LEVEL");
-    connection_socket& s = live_socket_as<connection_socket>(socket, function);
-    if (s.close_requested()) {
-        verifier::report_details details;
-        details.creation = &s.creation_stack();
-        verifier::report(verifier::rule::socket_call_while_closing, function, socket,
-                         fmt::format("{}: socket {} is being closed (WskCloseSocket is pending); no call may follow "
-                                     "WskCloseSocket",
-                                     function, static_cast<void*>(socket)),
-                         details);
-    }
-    return s;
+    return enter_socket<connection_socket>(socket, function, caller);
 }
 
 // The members not implemented yet: the IRP (required) completes with
@@ -62,31 +46,8 @@ NTSTATUS WSKAPI wsk_control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE R
 }
 
 NTSTATUS WSKAPI wsk_close_socket(PWSK_SOCKET Socket, PIRP Irp) {
-    verifier::check_irql("WskCloseSocket", DISPATCH_LEVEL, WSKEMU_CALLER(),
-                         "WSK socket functions run at IRQL <= DISPATCH_LEVEL");
-    connection_socket& s = live_socket_as<connection_socket>(Socket, "WskCloseSocket");
-    if (s.close_requested()) {
-        // A second close while the first is pending: reported, and refused
-        // with STATUS_INVALID_DEVICE_STATE (its IRP completed) so that the
-        // first close is not disturbed.
-        verifier::report_details details;
-        details.creation = &s.creation_stack();
-        verifier::report(verifier::rule::socket_close_twice, "WskCloseSocket", Socket,
-                         fmt::format("WskCloseSocket: socket {} is already being closed; close a socket exactly "
-                                     "once",
-                                     static_cast<void*>(Socket)),
-                         details);
-        if (NTSTATUS taken = take_irp(Irp, "WskCloseSocket"); !NT_SUCCESS(taken)) {
-            return taken;
-        }
-        return complete_irp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-    }
-    s.set_close_requested(true);
-    const NTSTATUS status = run_call(operation::close, &s, Irp, "WskCloseSocket", [&s, Irp] { return s.close(Irp); });
-    if (status == STATUS_INVALID_PARAMETER) {
-        s.set_close_requested(false);  // the IRP was refused: the socket stays open
-    }
-    return status;
+    connection_socket& s = enter_socket_for_close<connection_socket>(Socket, WSKEMU_CALLER());
+    return run_close(s, Irp, [](socket_base& socket, PIRP irp) { return static_cast<connection_socket&>(socket).close(irp); });
 }
 
 NTSTATUS WSKAPI wsk_bind(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {

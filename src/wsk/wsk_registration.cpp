@@ -92,11 +92,11 @@ std::string function_of(const std::string& why) { return why.substr(0, why.find(
     verifier::report_fatal(rule_of(subcode), function_of(why).c_str(), object, why, details);
 }
 
+}  // namespace
+
 void check_irql(KIRQL maximum, const char* function, const char* rule, void* caller) {
     verifier::check_irql(function, maximum, caller, rule);
 }
-
-}  // namespace
 
 // Lookups and counter changes that need the registry's lock; a friend of
 // registration_state so its counters stay private.

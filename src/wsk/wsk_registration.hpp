@@ -93,6 +93,10 @@ private:
     ULONG static_event_mask_ = 0;
 };
 
+/// Bug check IRQL_NOT_LESS_OR_EQUAL (0xA; P2 = the IRQL, P4 = `caller`)
+/// naming `function` and `rule` when the calling thread runs above `maximum`.
+void check_irql(KIRQL maximum, const char* function, const char* rule, void* caller);
+
 /// A provider function's hold on the registration behind a PWSK_CLIENT, for
 /// the duration of the call: WskDeregister waits until every such call has
 /// returned, as Windows does. Construction reports a bug check

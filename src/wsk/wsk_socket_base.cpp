@@ -60,6 +60,17 @@ void for_each_live_socket(const std::function<void(const socket_base&)>& each) {
     }
 }
 
+void report_call_while_closing(const socket_base& socket, const char* function) {
+    namespace verifier = kernel::verifier;
+    verifier::report_details details;
+    details.creation = &socket.creation_stack();
+    verifier::report(verifier::rule::socket_call_while_closing, function, socket.key(),
+                     fmt::format("{}: socket {} is being closed (WskCloseSocket is pending); no call may follow "
+                                 "WskCloseSocket",
+                                 function, socket.key()),
+                     details);
+}
+
 bool is_live_socket(const WSK_SOCKET* socket) noexcept {
     std::lock_guard lock(live_mutex);
     return socket != nullptr && live_sockets().count(socket) != 0;

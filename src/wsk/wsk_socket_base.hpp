@@ -109,6 +109,32 @@ Socket& live_socket_as(PWSK_SOCKET socket, const char* function) {
     return static_cast<Socket&>(live_socket(socket, Socket::category_of, function));
 }
 
+/// Reports (verifier rule socket.call_while_closing) a call of `function`
+/// made while the socket's WskCloseSocket is pending; the socket then answers
+/// it with STATUS_INVALID_DEVICE_STATE.
+void report_call_while_closing(const socket_base& socket, const char* function);
+
+/// What every socket dispatch function does first: the IRQL check (at most
+/// DISPATCH_LEVEL, reference §8; bug check 0xA naming `function` and
+/// `caller`), then live_socket_as.
+template <typename Socket>
+Socket& enter_socket(PWSK_SOCKET socket, const char* function, void* caller) {
+    check_irql(DISPATCH_LEVEL, function, "WSK socket functions run at IRQL <= DISPATCH_LEVEL", caller);
+    Socket& s = live_socket_as<Socket>(socket, function);
+    if (s.close_requested()) {
+        report_call_while_closing(s, function);
+    }
+    return s;
+}
+
+/// enter_socket for WskCloseSocket, whose second call is reported by the
+/// close itself (socket.close_twice).
+template <typename Socket>
+Socket& enter_socket_for_close(PWSK_SOCKET socket, void* caller) {
+    check_irql(DISPATCH_LEVEL, "WskCloseSocket", "WSK socket functions run at IRQL <= DISPATCH_LEVEL", caller);
+    return live_socket_as<Socket>(socket, "WskCloseSocket");
+}
+
 /// True if `socket` is a live socket now (for tests and reports).
 bool is_live_socket(const WSK_SOCKET* socket) noexcept;
 

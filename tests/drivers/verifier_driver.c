@@ -391,6 +391,9 @@ NTSTATUS VfResolveAtApcLevel(PVF_WSK Wsk, BOOLEAN Fixed, PVOID *Object) {
     KeLowerIrql(old);
     status = VfWait(status, irp, &event);
     IoFreeIrp(irp);
+    if (NT_SUCCESS(status) && result != NULL) {
+        Wsk->Provider.Dispatch->WskFreeAddressInfo(Wsk->Provider.Client, result);
+    }
     return status;
 }
 
