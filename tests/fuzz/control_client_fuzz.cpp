@@ -32,9 +32,9 @@ using wskemu::fuzz::counted_irp;
 
 const WSK_CLIENT_DISPATCH client_dispatch = {MAKE_WSK_VERSION(1, 0), 0, nullptr};
 
-constexpr ULONG control_codes[] = {WSK_TRANSPORT_LIST_QUERY,   WSK_TRANSPORT_LIST_CHANGE,      WSK_CACHE_SD,
-                                   WSK_RELEASE_SD,             WSK_TDI_DEVICENAME_MAPPING,     WSK_SET_STATIC_EVENT_CALLBACKS,
-                                   WSK_TDI_BEHAVIOR};
+constexpr ULONG control_codes[] = {WSK_TRANSPORT_LIST_QUERY,       WSK_TRANSPORT_LIST_CHANGE, WSK_CACHE_SD,
+                                   WSK_RELEASE_SD,                 WSK_TDI_DEVICENAME_MAPPING,
+                                   WSK_SET_STATIC_EVENT_CALLBACKS, WSK_TDI_BEHAVIOR};
 constexpr ULONG known_event_bits =
     WSK_EVENT_RECEIVE_FROM | WSK_EVENT_ACCEPT | WSK_EVENT_SEND_BACKLOG | WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT;
 constexpr unsigned char untouched = 0xA5;

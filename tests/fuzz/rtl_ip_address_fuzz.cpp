@@ -59,34 +59,33 @@ bool same(const void* a, const void* b, std::size_t n) { return std::memcmp(a, b
 
 // ---- printing ----------------------------------------------------------------
 
-std::string print_ipv4(const in_addr& address) {
-    auto buffer = std::make_unique<CHAR[]>(ipv4_text_size);
-    PSTR end = RtlIpv4AddressToStringA(&address, buffer.get());
-    check(end > buffer.get() && end < buffer.get() + ipv4_text_size && *end == 0,
-          "RtlIpv4AddressToStringA: the end is not the terminator inside 16 characters");
-    auto wide = std::make_unique<WCHAR[]>(ipv4_text_size);
-    PWSTR wide_end = RtlIpv4AddressToStringW(&address, wide.get());
-    check(wide_end - wide.get() == end - buffer.get(), "RtlIpv4AddressToStringW: another length than the A form");
+// Prints with the plain A and W printers into buffers of `size` characters
+// (the documented maximum); both must agree.
+template <typename Address>
+std::string print(const Address& address, std::size_t size, PSTR(NTAPI* print_a)(const Address*, PSTR),
+                  PWSTR(NTAPI* print_w)(const Address*, PWSTR), const char* function) {
+    auto buffer = std::make_unique<CHAR[]>(size);
+    PSTR end = print_a(&address, buffer.get());
+    check(end > buffer.get() && end < buffer.get() + size && *end == 0, function,
+          "the end is not the terminator inside " + std::to_string(size) + " characters");
+    auto wide = std::make_unique<WCHAR[]>(size);
+    PWSTR wide_end = print_w(&address, wide.get());
+    check(wide_end - wide.get() == end - buffer.get(), function, "the W form has another length than the A form");
     for (std::ptrdiff_t i = 0; i < end - buffer.get(); ++i) {
-        check(wide[static_cast<std::size_t>(i)] == static_cast<WCHAR>(buffer[static_cast<std::size_t>(i)]),
-              "RtlIpv4AddressToStringW: other text than the A form");
+        check(wide[static_cast<std::size_t>(i)] == static_cast<WCHAR>(buffer[static_cast<std::size_t>(i)]), function,
+              "the W form prints other text than the A form");
     }
     return std::string(buffer.get(), end);
 }
 
+std::string print_ipv4(const in_addr& address) {
+    return print(address, ipv4_text_size, RtlIpv4AddressToStringA, RtlIpv4AddressToStringW,
+                 "RtlIpv4AddressToStringA/W");
+}
+
 std::string print_ipv6(const in6_addr& address) {
-    auto buffer = std::make_unique<CHAR[]>(ipv6_text_size);
-    PSTR end = RtlIpv6AddressToStringA(&address, buffer.get());
-    check(end > buffer.get() && end < buffer.get() + ipv6_text_size && *end == 0,
-          "RtlIpv6AddressToStringA: the end is not the terminator inside 46 characters");
-    auto wide = std::make_unique<WCHAR[]>(ipv6_text_size);
-    PWSTR wide_end = RtlIpv6AddressToStringW(&address, wide.get());
-    check(wide_end - wide.get() == end - buffer.get(), "RtlIpv6AddressToStringW: another length than the A form");
-    for (std::ptrdiff_t i = 0; i < end - buffer.get(); ++i) {
-        check(wide[static_cast<std::size_t>(i)] == static_cast<WCHAR>(buffer[static_cast<std::size_t>(i)]),
-              "RtlIpv6AddressToStringW: other text than the A form");
-    }
-    return std::string(buffer.get(), end);
+    return print(address, ipv6_text_size, RtlIpv6AddressToStringA, RtlIpv6AddressToStringW,
+                 "RtlIpv6AddressToStringA/W");
 }
 
 // The Ex printers' size contract for one call: `offered` characters.
@@ -117,36 +116,41 @@ std::string print_ex(ULONG offered, std::size_t largest, Print print, const char
 
 // ---- modes -------------------------------------------------------------------
 
-void ipv4_parse(const exact_string<CHAR>& a, const exact_string<WCHAR>& w, const exact_string<WCHAR>& w_ascii,
-                bool strict) {
-    in_addr address_a, address_w, address_w_ascii;
-    std::memset(&address_a, 0x11, sizeof(address_a));
-    std::memset(&address_w, 0x11, sizeof(address_w));
-    std::memset(&address_w_ascii, 0x11, sizeof(address_w_ascii));
+template <typename T>
+T poisoned() {
+    T value;
+    std::memset(&value, 0x11, sizeof(value));
+    return value;
+}
+
+// The plain parsers of one family, given as (string, terminator, address)
+// calls: A, W and all-ASCII W agree, and what parses prints and parses back.
+template <typename Address, typename ParseA, typename ParseW, typename Print>
+void check_parse(const exact_string<CHAR>& a, const exact_string<WCHAR>& w, const exact_string<WCHAR>& w_ascii,
+                 ParseA parse_a, ParseW parse_w, Print print_text, const char* function) {
+    Address address_a = poisoned<Address>(), address_w = poisoned<Address>(), address_w_ascii = poisoned<Address>();
     PCSTR end_a = nullptr;
     PCWSTR end_w = nullptr, end_w_ascii = nullptr;
-    const NTSTATUS sa = RtlIpv4StringToAddressA(a.get(), strict, &end_a, &address_a);
-    const NTSTATUS sw = RtlIpv4StringToAddressW(w.get(), strict, &end_w, &address_w);
-    const NTSTATUS swa = RtlIpv4StringToAddressW(w_ascii.get(), strict, &end_w_ascii, &address_w_ascii);
+    const NTSTATUS sa = parse_a(a.get(), &end_a, &address_a);
+    const NTSTATUS sw = parse_w(w.get(), &end_w, &address_w);
+    const NTSTATUS swa = parse_w(w_ascii.get(), &end_w_ascii, &address_w_ascii);
     check(sw == swa && offset_of(end_w, w) == offset_of(end_w_ascii, w_ascii) &&
-              same(&address_w, &address_w_ascii, sizeof(in_addr)),
-          "RtlIpv4StringToAddressW read a non-ASCII character as ASCII");
-    check(sa == sw && offset_of(end_a, a) == offset_of(end_w, w) && same(&address_a, &address_w, sizeof(in_addr)),
-          "RtlIpv4StringToAddressA and W disagree");
+              same(&address_w, &address_w_ascii, sizeof(Address)),
+          function, "the W form read a non-ASCII character as ASCII");
+    check(sa == sw && offset_of(end_a, a) == offset_of(end_w, w) && same(&address_a, &address_w, sizeof(Address)),
+          function, "the A and W forms disagree");
     if (sa == STATUS_SUCCESS) {
-        const std::string text = print_ipv4(address_a);
-        in_addr again;
+        const std::string text = print_text(address_a);
+        Address again;
         PCSTR end = nullptr;
-        check(RtlIpv4StringToAddressA(text.c_str(), TRUE, &end, &again) == STATUS_SUCCESS && *end == 0 &&
-                  same(&again, &address_a, sizeof(in_addr)),
-              "an IPv4 address does not survive printing and parsing", text);
+        check(parse_a(text.c_str(), &end, &again) == STATUS_SUCCESS && *end == 0 &&
+                  same(&again, &address_a, sizeof(Address)),
+              function, "an address does not survive printing and parsing: " + text);
     }
 }
 
 void ipv4_parse_ex(const exact_string<CHAR>& a, const exact_string<WCHAR>& w, bool strict, ULONG offered) {
-    in_addr address_a, address_w;
-    std::memset(&address_a, 0x11, sizeof(address_a));
-    std::memset(&address_w, 0x11, sizeof(address_w));
+    in_addr address_a = poisoned<in_addr>(), address_w = poisoned<in_addr>();
     USHORT port_a = 0x1111, port_w = 0x1111;
     const NTSTATUS sa = RtlIpv4StringToAddressExA(a.get(), strict, &address_a, &port_a);
     const NTSTATUS sw = RtlIpv4StringToAddressExW(w.get(), strict, &address_w, &port_w);
@@ -173,35 +177,8 @@ void ipv4_parse_ex(const exact_string<CHAR>& a, const exact_string<WCHAR>& w, bo
           "an IPv4 address and port do not survive printing and parsing", text);
 }
 
-void ipv6_parse(const exact_string<CHAR>& a, const exact_string<WCHAR>& w, const exact_string<WCHAR>& w_ascii) {
-    in6_addr address_a, address_w, address_w_ascii;
-    std::memset(&address_a, 0x11, sizeof(address_a));
-    std::memset(&address_w, 0x11, sizeof(address_w));
-    std::memset(&address_w_ascii, 0x11, sizeof(address_w_ascii));
-    PCSTR end_a = nullptr;
-    PCWSTR end_w = nullptr, end_w_ascii = nullptr;
-    const NTSTATUS sa = RtlIpv6StringToAddressA(a.get(), &end_a, &address_a);
-    const NTSTATUS sw = RtlIpv6StringToAddressW(w.get(), &end_w, &address_w);
-    const NTSTATUS swa = RtlIpv6StringToAddressW(w_ascii.get(), &end_w_ascii, &address_w_ascii);
-    check(sw == swa && offset_of(end_w, w) == offset_of(end_w_ascii, w_ascii) &&
-              same(&address_w, &address_w_ascii, sizeof(in6_addr)),
-          "RtlIpv6StringToAddressW read a non-ASCII character as ASCII");
-    check(sa == sw && offset_of(end_a, a) == offset_of(end_w, w) && same(&address_a, &address_w, sizeof(in6_addr)),
-          "RtlIpv6StringToAddressA and W disagree");
-    if (sa == STATUS_SUCCESS) {
-        const std::string text = print_ipv6(address_a);
-        in6_addr again;
-        PCSTR end = nullptr;
-        check(RtlIpv6StringToAddressA(text.c_str(), &end, &again) == STATUS_SUCCESS && *end == 0 &&
-                  same(&again, &address_a, sizeof(in6_addr)),
-              "an IPv6 address does not survive printing and parsing", text);
-    }
-}
-
 void ipv6_parse_ex(const exact_string<CHAR>& a, const exact_string<WCHAR>& w, ULONG offered) {
-    in6_addr address_a, address_w;
-    std::memset(&address_a, 0x11, sizeof(address_a));
-    std::memset(&address_w, 0x11, sizeof(address_w));
+    in6_addr address_a = poisoned<in6_addr>(), address_w = poisoned<in6_addr>();
     ULONG scope_a = 0x1111, scope_w = 0x1111;
     USHORT port_a = 0x1111, port_w = 0x1111;
     const NTSTATUS sa = RtlIpv6StringToAddressExA(a.get(), &address_a, &scope_a, &port_a);
@@ -257,9 +234,12 @@ void print_address(FuzzedDataProvider& input) {
               same(&again6, &v6, sizeof(v6)),
           "printed IPv6 text does not parse back", text6);
 
-    const auto print6 = [&](PSTR out, PULONG length) { return RtlIpv6AddressToStringExA(&v6, scope, port, out, length); };
+    const auto print6 = [&](PSTR out, PULONG length) {
+        return RtlIpv6AddressToStringExA(&v6, scope, port, out, length);
+    };
     print_ex<CHAR>(offered, ipv6_ex_text_size, print6, "RtlIpv6AddressToStringExA");
-    const std::string text6ex = print_ex<CHAR>(ipv6_ex_text_size, ipv6_ex_text_size, print6, "RtlIpv6AddressToStringExA");
+    const std::string text6ex =
+        print_ex<CHAR>(ipv6_ex_text_size, ipv6_ex_text_size, print6, "RtlIpv6AddressToStringExA");
     ULONG scope_back = 0;
     USHORT port_back = 0;
     check(RtlIpv6StringToAddressExA(text6ex.c_str(), &again6, &scope_back, &port_back) == STATUS_SUCCESS &&
@@ -301,10 +281,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const exact_string<WCHAR> w_ascii(narrow.data(), narrow.size());
     switch (mode) {
     case 0:
-    case 1: ipv4_parse(a, w, w_ascii, strict); break;
+    case 1:
+        check_parse<in_addr>(
+            a, w, w_ascii,
+            [&](PCSTR t, PCSTR* end, in_addr* out) { return RtlIpv4StringToAddressA(t, strict, end, out); },
+            [&](PCWSTR t, PCWSTR* end, in_addr* out) { return RtlIpv4StringToAddressW(t, strict, end, out); },
+            print_ipv4, "RtlIpv4StringToAddressA/W");
+        break;
     case 2: ipv4_parse_ex(a, w, strict, offered); break;
     case 3:
-    case 4: ipv6_parse(a, w, w_ascii); break;
+    case 4:
+        check_parse<in6_addr>(a, w, w_ascii, RtlIpv6StringToAddressA, RtlIpv6StringToAddressW, print_ipv6,
+                              "RtlIpv6StringToAddressA/W");
+        break;
     default: ipv6_parse_ex(a, w, offered); break;
     }
     return 0;

@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto family = wskemu::wsk::to_net_family(in.ss_family);
     if (in.ss_family != AF_INET && in.ss_family != AF_INET6) {
         check(status == STATUS_INVALID_PARAMETER, "a SOCKADDR of another family was accepted");
-        check(ep.port == 4242 && ep.family == wskemu::net::address_family::ipv4, "a refused SOCKADDR changed the endpoint");
+        check(ep.port == 4242 && ep.family == wskemu::net::address_family::ipv4,
+              "a refused SOCKADDR changed the endpoint");
         check(!family.has_value(), "to_net_family accepted another family");
         return 0;
     }
