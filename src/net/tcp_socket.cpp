@@ -638,15 +638,14 @@ void tcp_socket::async_wait_readable(status_handler handler) {
 }
 
 error tcp_socket::wait_ready(bool for_send, std::chrono::milliseconds timeout) const {
-    tcp::socket::native_handle_type handle;
-    {
-        std::lock_guard lock(state_->mutex);
-        if (!state_->socket.is_open() || state_->closed) {
-            return error::not_connected;
-        }
-        handle = state_->socket.native_handle();
+    std::unique_lock lock(state_->mutex);
+    if (!state_->socket.is_open() || state_->closed) {
+        return error::not_connected;
     }
+    // (Not default-constructible on Windows, hence no declaration before the lock.)
+    const tcp::socket::native_handle_type handle = state_->socket.native_handle();
     // Waited for outside the lock: handlers of this socket go on meanwhile.
+    lock.unlock();
     return wait_native_ready(handle, for_send, timeout);
 }
 
