@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "conformance/support/connection_fixture.hpp"
 
@@ -74,7 +75,8 @@ TEST_P(Observation, PendingIrpsAreListedWithTheirOperationSocketAndAge) {
     EXPECT_EQ(pending[0].op, operation::receive);
     EXPECT_GE(pending[0].age, 25ms);
     EXPECT_FALSE(pending[0].held);
-    ASSERT_TRUE(peer_->send(into.bytes.data(), 16));
+    const std::vector<unsigned char> reply(16, 0x5A);  // not `into`: the pending receive writes there
+    ASSERT_TRUE(peer_->send(reply.data(), reply.size()));
     ASSERT_EQ(call.result(STATUS_PENDING), STATUS_SUCCESS);
     EXPECT_TRUE(rt().pending_irps().empty());
 
@@ -97,7 +99,8 @@ TEST_P(Observation, TheCompletionRecordKeepsTheOrderAndWhetherEachPended) {
     ASSERT_EQ(send(s, data.wsk_buf(), first), STATUS_SUCCESS);
     irp_call second;
     ASSERT_EQ(receive(s, data.wsk_buf(), second), STATUS_PENDING);
-    ASSERT_TRUE(peer_->send(data.bytes.data(), 8));
+    const std::vector<unsigned char> reply(8, 0x5A);  // not `data`: the pending receive writes there
+    ASSERT_TRUE(peer_->send(reply.data(), reply.size()));
     ASSERT_EQ(second.result(STATUS_PENDING), STATUS_SUCCESS);
     const auto record = rt().completions();
     ASSERT_EQ(record.size(), 2u);

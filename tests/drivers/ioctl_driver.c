@@ -119,8 +119,9 @@ static NTSTATUS NTAPI IoctlDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) 
     KIRQL irql;
     ULONG i;
 
-    ext->Stats.LastRequestorMode = Irp->RequestorMode;
-    ext->Stats.LastFileObject = (ULONGLONG)(ULONG_PTR)stack->FileObject;
+    /* Requests may come from several threads at once. */
+    InterlockedExchange((volatile LONG *)&ext->Stats.LastRequestorMode, (LONG)Irp->RequestorMode);
+    InterlockedExchange64((volatile LONG64 *)&ext->Stats.LastFileObject, (LONG64)(ULONG_PTR)stack->FileObject);
     if (IoctlParametersMatch(Irp, stack)) {
         IoctlCount(&ext->Stats.ParametersChecked);
     }
