@@ -8,8 +8,9 @@
 
 namespace wskemu {
 
-/// @brief How a WSK call that takes an IRP completes. Argument errors found
-/// before any I/O always complete inline, whatever the policy.
+/// @brief How a WSK call that takes an IRP completes. A call refused before
+/// its IRP is taken (a NULL IRP) returns its status at once, whatever the
+/// policy; any other result, argument errors included, follows the policy.
 enum class completion_policy : std::uint8_t {
     /// Inline when the host operation finishes at once, otherwise
     /// STATUS_PENDING. A call made from inside a completion routine of ours
