@@ -3,6 +3,7 @@
 #include "http_server.hpp"
 
 #include "net/endpoint.hpp"
+#include "net/loopback_listen.hpp"
 #include "net/resolver.hpp"
 #include "net/tcp_socket.hpp"
 
@@ -119,8 +120,7 @@ struct http_server::state : std::enable_shared_from_this<http_server::state> {
 
     http_handler handler;
     net::tcp_listener listener;
-    std::uint16_t port = 0;
-    bool listening = false;
+    std::uint16_t port = 0;  // 0: not listening
     std::shared_ptr<connection_log> log = std::make_shared<connection_log>();
     std::mutex lock;
     std::vector<std::shared_ptr<session>> sessions;
@@ -143,30 +143,27 @@ struct http_server::state : std::enable_shared_from_this<http_server::state> {
             self->accept();
         });
     }
+
+    // Stops accepting and resets the connections still open.
+    void stop() {
+        listener.close();
+        std::lock_guard guard(lock);
+        for (auto& s : sessions) {
+            s->socket.close_abortive();
+        }
+    }
 };
 
 http_server::http_server(http_handler handler, bool ipv6) : state_(std::make_shared<state>(std::move(handler))) {
-    const auto family = ipv6 ? net::address_family::ipv6 : net::address_family::ipv4;
-    net::endpoint bound;
-    if (state_->listener.open(family) != net::error::none ||
-        state_->listener.bind(net::endpoint::loopback(family)) != net::error::none ||
-        state_->listener.listen() != net::error::none || state_->listener.local_endpoint(bound) != net::error::none) {
-        return;
-    }
-    state_->port = bound.port;
-    state_->listening = true;
-    state_->accept();
-}
-
-http_server::~http_server() {
-    state_->listener.close();
-    std::lock_guard guard(state_->lock);
-    for (auto& s : state_->sessions) {
-        s->socket.close_abortive();
+    state_->port = net::listen_on_loopback(state_->listener, ipv6);
+    if (state_->port != 0) {
+        state_->accept();
     }
 }
 
-bool http_server::listening() const noexcept { return state_->listening; }
+http_server::~http_server() { state_->stop(); }
+
+bool http_server::listening() const noexcept { return state_->port != 0; }
 
 std::uint16_t http_server::port() const noexcept { return state_->port; }
 
