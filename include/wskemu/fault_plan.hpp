@@ -77,7 +77,8 @@ namespace fault {
 fault_rule fail(operation op);
 /// @brief Makes the first allocation of @p kind return NULL; refine with nth/every/at_site.
 fault_rule fail_allocation(allocation_kind kind);
-/// @brief Every WskConnect and WskSocketConnect fails with STATUS_CONNECTION_REFUSED, pending first.
+/// @brief Every WskConnect and WskConnectEx fails with STATUS_CONNECTION_REFUSED, pending first
+/// (fail(operation::connect).every(); WskSocketConnect is operation::socket_connect).
 fault_rule refuse_connections();
 /// @brief A socket's connection resets once @p bytes were sent on it: the send
 /// that crosses the mark moves the bytes up to it and completes with

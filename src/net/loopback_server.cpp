@@ -3,6 +3,7 @@
 #include <wskemu/loopback_server.hpp>
 
 #include "endpoint.hpp"
+#include "loopback_listen.hpp"
 #include "tcp_socket.hpp"
 
 #include <array>
@@ -115,16 +116,11 @@ loopback_server::loopback_server(connection_observer observer, bool ipv6)
 }
 
 void loopback_server::start(bool ipv6) {
-    const auto family = ipv6 ? net::address_family::ipv6 : net::address_family::ipv4;
-    net::endpoint bound;
-    if (state_->listener.open(family) != net::error::none ||
-        state_->listener.bind(net::endpoint::loopback(family)) != net::error::none ||
-        state_->listener.listen() != net::error::none || state_->listener.local_endpoint(bound) != net::error::none) {
-        return;
+    state_->port = net::listen_on_loopback(state_->listener, ipv6);
+    state_->listening = state_->port != 0;
+    if (state_->listening) {
+        state_->accept();
     }
-    state_->port = bound.port;
-    state_->listening = true;
-    state_->accept();
 }
 
 loopback_server::~loopback_server() {
