@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -112,11 +113,15 @@ TEST_P(BadInputDatagram, WskReceiveFromWithANullOrBadBufferConsumesNothing) {
 
 // One dispatch-table function called with `socket` and an IRP.
 struct table_call {
+    const char* table;  // "Connection" or "Datagram"
     const char* name;
     std::function<NTSTATUS(PWSK_SOCKET, PIRP)> call;
 };
 
-std::string call_name(const ::testing::TestParamInfo<table_call>& info) { return info.param.name; }
+std::string call_name(const ::testing::TestParamInfo<table_call>& info) {
+    return std::string(info.param.table) + info.param.name;
+}
+void PrintTo(const table_call& c, std::ostream* os) { *os << c.table << " " << c.name; }
 
 // Arguments that would be valid, so that only the socket is wrong (an empty
 // WSK_BUF: no MDL to leak).
@@ -136,63 +141,64 @@ valid_arguments& arguments() {
 const WSK_PROVIDER_CONNECTION_DISPATCH& ct() { return wskemu::wsk::connection_dispatch(); }
 const WSK_PROVIDER_DATAGRAM_DISPATCH& dt() { return wskemu::wsk::datagram_dispatch(); }
 
-const std::vector<table_call> connection_calls = {
-    {"WskControlSocket",
+const std::vector<table_call> table_calls = {
+    // WSK_PROVIDER_CONNECTION_DISPATCH
+    {"Connection", "WskControlSocket",
      [](PWSK_SOCKET s, PIRP irp) {
          return ct().Basic.WskControlSocket(s, WskSetOption, TCP_NODELAY, IPPROTO_TCP, sizeof(ULONG),
                                             &arguments().value, 0, nullptr, nullptr, irp);
      }},
-    {"WskCloseSocket", [](PWSK_SOCKET s, PIRP irp) { return ct().Basic.WskCloseSocket(s, irp); }},
-    {"WskBind", [](PWSK_SOCKET s, PIRP irp) { return ct().WskBind(s, arguments().sockaddr(), 0, irp); }},
-    {"WskConnect", [](PWSK_SOCKET s, PIRP irp) { return ct().WskConnect(s, arguments().sockaddr(), 0, irp); }},
-    {"WskConnectEx",
+    {"Connection", "WskCloseSocket", [](PWSK_SOCKET s, PIRP irp) { return ct().Basic.WskCloseSocket(s, irp); }},
+    {"Connection", "WskBind", [](PWSK_SOCKET s, PIRP irp) { return ct().WskBind(s, arguments().sockaddr(), 0, irp); }},
+    {"Connection", "WskConnect",
+     [](PWSK_SOCKET s, PIRP irp) { return ct().WskConnect(s, arguments().sockaddr(), 0, irp); }},
+    {"Connection", "WskConnectEx",
      [](PWSK_SOCKET s, PIRP irp) { return ct().WskConnectEx(s, arguments().sockaddr(), nullptr, 0, irp); }},
-    {"WskGetLocalAddress",
+    {"Connection", "WskGetLocalAddress",
      [](PWSK_SOCKET s, PIRP irp) { return ct().WskGetLocalAddress(s, arguments().sockaddr(), irp); }},
-    {"WskGetRemoteAddress",
+    {"Connection", "WskGetRemoteAddress",
      [](PWSK_SOCKET s, PIRP irp) { return ct().WskGetRemoteAddress(s, arguments().sockaddr(), irp); }},
-    {"WskSend", [](PWSK_SOCKET s, PIRP irp) { return ct().WskSend(s, &arguments().wsk_buf, 0, irp); }},
-    {"WskSendEx",
+    {"Connection", "WskSend", [](PWSK_SOCKET s, PIRP irp) { return ct().WskSend(s, &arguments().wsk_buf, 0, irp); }},
+    {"Connection", "WskSendEx",
      [](PWSK_SOCKET s, PIRP irp) { return ct().WskSendEx(s, &arguments().wsk_buf, 0, 0, nullptr, irp); }},
-    {"WskReceive", [](PWSK_SOCKET s, PIRP irp) { return ct().WskReceive(s, &arguments().wsk_buf, 0, irp); }},
-    {"WskReceiveEx",
+    {"Connection", "WskReceive",
+     [](PWSK_SOCKET s, PIRP irp) { return ct().WskReceive(s, &arguments().wsk_buf, 0, irp); }},
+    {"Connection", "WskReceiveEx",
      [](PWSK_SOCKET s, PIRP irp) {
          return ct().WskReceiveEx(s, &arguments().wsk_buf, 0, nullptr, nullptr, nullptr, irp);
      }},
-    {"WskDisconnect", [](PWSK_SOCKET s, PIRP irp) { return ct().WskDisconnect(s, nullptr, 0, irp); }},
-    {"WskRelease",
+    {"Connection", "WskDisconnect", [](PWSK_SOCKET s, PIRP irp) { return ct().WskDisconnect(s, nullptr, 0, irp); }},
+    {"Connection", "WskRelease",
      [](PWSK_SOCKET s, PIRP) {
          static WSK_DATA_INDICATION list{};
          return ct().WskRelease(s, &list);
      }},
-};
-
-const std::vector<table_call> datagram_calls = {
-    {"WskControlSocket",
+    // WSK_PROVIDER_DATAGRAM_DISPATCH
+    {"Datagram", "WskControlSocket",
      [](PWSK_SOCKET s, PIRP irp) {
          return dt().Basic.WskControlSocket(s, WskSetOption, SO_BROADCAST, SOL_SOCKET, sizeof(ULONG),
                                             &arguments().value, 0, nullptr, nullptr, irp);
      }},
-    {"WskCloseSocket", [](PWSK_SOCKET s, PIRP irp) { return dt().Basic.WskCloseSocket(s, irp); }},
-    {"WskBind", [](PWSK_SOCKET s, PIRP irp) { return dt().WskBind(s, arguments().sockaddr(), 0, irp); }},
-    {"WskSendTo",
+    {"Datagram", "WskCloseSocket", [](PWSK_SOCKET s, PIRP irp) { return dt().Basic.WskCloseSocket(s, irp); }},
+    {"Datagram", "WskBind", [](PWSK_SOCKET s, PIRP irp) { return dt().WskBind(s, arguments().sockaddr(), 0, irp); }},
+    {"Datagram", "WskSendTo",
      [](PWSK_SOCKET s, PIRP irp) {
          return dt().WskSendTo(s, &arguments().wsk_buf, 0, arguments().sockaddr(), 0, nullptr, irp);
      }},
-    {"WskSendMessages",
+    {"Datagram", "WskSendMessages",
      [](PWSK_SOCKET s, PIRP irp) {
          return dt().WskSendMessages(s, &arguments().list, 0, arguments().sockaddr(), 0, nullptr, irp);
      }},
-    {"WskReceiveFrom",
+    {"Datagram", "WskReceiveFrom",
      [](PWSK_SOCKET s, PIRP irp) {
          return dt().WskReceiveFrom(s, &arguments().wsk_buf, 0, nullptr, nullptr, nullptr, nullptr, irp);
      }},
-    {"WskRelease",
+    {"Datagram", "WskRelease",
      [](PWSK_SOCKET s, PIRP) {
          static WSK_DATAGRAM_INDICATION list{};
          return dt().WskRelease(s, &list);
      }},
-    {"WskGetLocalAddress",
+    {"Datagram", "WskGetLocalAddress",
      [](PWSK_SOCKET s, PIRP irp) { return dt().WskGetLocalAddress(s, arguments().sockaddr(), irp); }},
 };
 
@@ -253,26 +259,17 @@ protected:
     PWSK_SOCKET datagram_ = nullptr;
 };
 
-class ConnectionFunction : public socket_mixup_test {};
-INSTANTIATE_TEST_SUITE_P(BadInput, ConnectionFunction, ::testing::ValuesIn(connection_calls), call_name);
+class SocketFunction : public socket_mixup_test {
+protected:
+    bool connection_table() const { return std::string(GetParam().table) == "Connection"; }
+};
+INSTANTIATE_TEST_SUITE_P(BadInput, SocketFunction, ::testing::ValuesIn(table_calls), call_name);
 
-TEST_P(ConnectionFunction, OnADatagramSocketIsAVerifierBugCheckThatTouchesNothing) {
-    expect_refused(datagram_, wskemu::wsk::socket_wrong_category);
+TEST_P(SocketFunction, OnASocketOfTheOtherCategoryIsAVerifierBugCheckThatTouchesNothing) {
+    expect_refused(connection_table() ? datagram_ : connection_, wskemu::wsk::socket_wrong_category);
 }
 
-TEST_P(ConnectionFunction, OnAClosedOrNullSocketIsAVerifierBugCheckThatTouchesNothing) {
-    expect_refused(closed_socket(), wskemu::wsk::socket_not_live);
-    expect_refused(nullptr, wskemu::wsk::socket_not_live);
-}
-
-class DatagramFunction : public socket_mixup_test {};
-INSTANTIATE_TEST_SUITE_P(BadInput, DatagramFunction, ::testing::ValuesIn(datagram_calls), call_name);
-
-TEST_P(DatagramFunction, OnAConnectionSocketIsAVerifierBugCheckThatTouchesNothing) {
-    expect_refused(connection_, wskemu::wsk::socket_wrong_category);
-}
-
-TEST_P(DatagramFunction, OnAClosedOrNullSocketIsAVerifierBugCheckThatTouchesNothing) {
+TEST_P(SocketFunction, OnAClosedOrNullSocketIsAVerifierBugCheckThatTouchesNothing) {
     expect_refused(closed_socket(), wskemu::wsk::socket_not_live);
     expect_refused(nullptr, wskemu::wsk::socket_not_live);
 }

@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,7 @@ struct client_call_case {
 };
 
 std::string client_call_name(const ::testing::TestParamInfo<client_call_case>& info) { return info.param.name; }
+void PrintTo(const client_call_case& c, std::ostream* os) { *os << c.name; }
 
 const std::vector<client_call_case> client_calls = {
     {"WskSocket",
