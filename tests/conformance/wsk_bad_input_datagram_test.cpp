@@ -78,6 +78,23 @@ TEST_P(BadInputDatagram, NullIrpIsRefusedByEveryFunctionAndNothingIsDone) {
     EXPECT_TRUE(peer_->receive().has_value());
 }
 
+// A list that never ends (an element linked to itself) is taken for a cycle
+// after 65,536 elements: refused, no datagram sent, no hang.
+TEST_P(BadInputDatagram, WskSendMessagesWithACyclicListFailsWithInvalidParameterAndSendsNothing) {
+    PWSK_SOCKET s = bound_socket(family());
+    mdl_buffer buffer(4, 0x77);
+    WSK_BUF_LIST cyclic{nullptr, buffer.wsk_buf()};
+    cyclic.Next = &cyclic;
+    SOCKADDR_STORAGE to = sockaddr_of(peer_->endpoint());
+    irp_call call;
+    EXPECT_EQ(dispatch(s)->WskSendMessages(s, &cyclic, 0, reinterpret_cast<PSOCKADDR>(&to), 0, nullptr, call.irp),
+              STATUS_INVALID_PARAMETER);
+    EXPECT_EQ(call.calls.load(), 1);
+    EXPECT_EQ(call.status, STATUS_INVALID_PARAMETER);
+    EXPECT_EQ(call.information, 0u);
+    EXPECT_FALSE(peer_->receive(200ms).has_value()) << "a datagram of the refused list went out";
+}
+
 TEST_P(BadInputDatagram, WskGetLocalAddressWithANullOutputFailsWithInvalidParameter) {
     PWSK_SOCKET s = bound_socket(family());
     irp_call call;
