@@ -4,6 +4,7 @@
 #include "kernel/bug_check.hpp"
 #include "runtime/control.hpp"
 #include "runtime/observer.hpp"
+#include "trace/hooks.hpp"
 
 #include <fmt/format.h>
 
@@ -35,6 +36,7 @@ const char* category_name(socket_category category) noexcept {
 
 void socket_base::publish() {
     observation_ = rt::open_socket_record(static_cast<WSK_SOCKET*>(this));
+    trace::socket_opened(key(), category_name(category_));
     std::lock_guard lock(live_mutex);
     live_sockets().insert(this);
 }
@@ -48,6 +50,7 @@ void socket_base::withdraw() noexcept {
         rt::close_socket_record(observation_);
     }
     rt::forget_socket_policies(static_cast<WSK_SOCKET*>(this));
+    trace::socket_closed(key());
 }
 
 bool is_live_socket(const WSK_SOCKET* socket) noexcept {
