@@ -97,10 +97,16 @@ std::string span_json(const placed_span& p) {
     if (const char* colour = colour_of(s.status)) {
         out += fmt::format("\"cname\":\"{}\",", colour);
     }
-    out += fmt::format("\"args\":{{\"irp\":{},\"status\":{},\"status_code\":{},\"information\":{},\"completion\":{}}}}}",
+    out += fmt::format("\"args\":{{\"irp\":{},\"status\":{},\"status_code\":{},\"information\":{},\"completion\":{}",
                        json_string(pointer_text(s.irp)), json_string(status_text(s.status)),
                        json_string(status_code(s.status)), s.information,
                        s.pending ? "\"after STATUS_PENDING\"" : "\"inline\"");
+    if ((s.op == operation::socket || s.op == operation::socket_connect) && s.status == 0) {
+        // Information is the new PWSK_SOCKET: as the socket tracks name it.
+        const auto* socket = reinterpret_cast<const void*>(static_cast<std::uintptr_t>(s.information));
+        out += fmt::format(",\"new_socket\":{}", json_string(pointer_text(socket)));
+    }
+    out += "}}";
     return out;
 }
 

@@ -52,7 +52,8 @@ inline void trace_received(connection_socket& socket, std::span<const net::mutab
 /// A pending receive's host operation finished with `bytes` and `ended`: the
 /// bytes are in its pieces, or (WSK_FLAG_DRAIN) in its drain buffer.
 template <typename ReceiveOperation>
-void trace_receive_finished(connection_socket& socket, const ReceiveOperation& op, std::size_t bytes, net::error ended) {
+void trace_receive_finished(connection_socket& socket, const ReceiveOperation& op, std::size_t bytes,
+                            net::error ended) {
     if (trace::capture_on()) {
         if (op.drain_buffer) {
             const net::const_buffer scratch{op.drain_buffer.get(), bytes};

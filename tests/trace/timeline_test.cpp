@@ -160,6 +160,9 @@ TEST_P(Timeline, EachIrpIsASpanFromSubmissionToCompletionOnItsSocketsTrack) {
     ASSERT_EQ(names_of(client), std::vector<std::string>{"WskSocket"});
     EXPECT_EQ(client[0].args["status"].string(), "STATUS_SUCCESS");
     EXPECT_EQ(client[0].args["information"].number(), static_cast<double>(reinterpret_cast<std::uintptr_t>(s)));
+    EXPECT_EQ(client[0].args["new_socket"].string(), fmt::format("{}", static_cast<void*>(s)));
+    EXPECT_NE(t.process_names.at(pid).find("(" + fmt::format("{}", static_cast<void*>(s)) + "), closed"),
+              std::string::npos);
 
     const auto spans = t.spans(pid);
     EXPECT_EQ(names_of(spans), (std::vector<std::string>{"WskBind", "WskConnect", "WskReceive", "WskSend", "WskSend",
