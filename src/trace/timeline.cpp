@@ -38,6 +38,17 @@ std::string_view event_function(operation event) {
     }
 }
 
+// Adds an instant (the caller holds the lock).
+void push_instant(timeline_state& t, std::uint64_t track, bool global, std::string name, std::string args_json) {
+    instant_event instant;
+    instant.track = track;
+    instant.at = t.now();
+    instant.global = global;
+    instant.name = std::move(name);
+    instant.args_json = std::move(args_json);
+    t.push(std::move(instant));
+}
+
 }  // namespace
 
 timeline_state& the_timeline() {
@@ -135,15 +146,11 @@ void record_completed(const void* irp, operation op, const void* socket, std::in
     auto it = t.open.find(irp);
     if (it == t.open.end()) {
         // Submitted before the timeline started: a point, not a span.
-        instant_event instant;
-        instant.track = t.track_of(socket);
-        instant.at = now;
-        instant.name = fmt::format("{} completes", operation_name(op));
-        instant.args_json = fmt::format("\"irp\":{},\"status\":{},\"status_code\":{},\"information\":{},"
-                                        "\"pending\":{},\"note\":\"submitted before the timeline started\"",
-                                        json_string(pointer_text(irp)), json_string(status_text(status)),
-                                        json_string(status_code(status)), information, pending);
-        t.push(std::move(instant));
+        push_instant(t, t.track_of(socket), false, fmt::format("{} completes", operation_name(op)),
+                     fmt::format("\"irp\":{},\"status\":{},\"status_code\":{},\"information\":{},"
+                                 "\"pending\":{},\"note\":\"submitted before the timeline started\"",
+                                 json_string(pointer_text(irp)), json_string(status_text(status)),
+                                 json_string(status_code(status)), information, pending));
         return;
     }
     span_event span = it->second;
@@ -161,14 +168,10 @@ void record_event_callback(const void* socket, operation event, std::int32_t ret
     if (!timeline_on()) {
         return;
     }
-    instant_event instant;
-    instant.track = t.track_of(socket);
-    instant.at = t.now();
-    instant.name = std::string(event_function(event));
-    instant.args_json = fmt::format("\"event\":{},\"returned\":{},\"returned_code\":{},\"bytes\":{}",
-                                    json_string(operation_name(event)), json_string(status_text(returned)),
-                                    json_string(status_code(returned)), bytes);
-    t.push(std::move(instant));
+    push_instant(t, t.track_of(socket), false, std::string(event_function(event)),
+                 fmt::format("\"event\":{},\"returned\":{},\"returned_code\":{},\"bytes\":{}",
+                             json_string(operation_name(event)), json_string(status_text(returned)),
+                             json_string(status_code(returned)), bytes));
 }
 
 void record_verifier_report(std::string_view rule, std::string_view function, const void* object,
@@ -178,11 +181,6 @@ void record_verifier_report(std::string_view rule, std::string_view function, co
     if (!timeline_on()) {
         return;
     }
-    instant_event instant;
-    instant.track = client_track;
-    instant.at = t.now();
-    instant.global = true;
-    instant.name = fmt::format("verifier: {}", rule);
     std::string args = fmt::format("\"rule\":{},\"function\":{},\"object\":{},\"message\":{}", json_string(rule),
                                    json_string(function), json_string(pointer_text(object)), json_string(message));
     if (auto it = t.live.find(object); it != t.live.end()) {
@@ -190,8 +188,7 @@ void record_verifier_report(std::string_view rule, std::string_view function, co
     } else if (auto irp = t.open.find(object); irp != t.open.end()) {
         args += fmt::format(",\"socket_track\":{}", irp->second.track);
     }
-    instant.args_json = std::move(args);
-    t.push(std::move(instant));
+    push_instant(t, client_track, true, fmt::format("verifier: {}", rule), std::move(args));
 }
 
 void record_bug_check(std::uint32_t code, std::string_view report) {
@@ -200,14 +197,9 @@ void record_bug_check(std::uint32_t code, std::string_view report) {
     if (!timeline_on()) {
         return;
     }
-    instant_event instant;
-    instant.track = client_track;
-    instant.at = t.now();
-    instant.global = true;
-    instant.name = fmt::format("bug check {:#010x}", code);
-    instant.args_json = fmt::format("\"code\":{},\"report\":{}", json_string(fmt::format("{:#010x}", code)),
-                                    json_string(report));
-    t.push(std::move(instant));
+    const std::string code_text = fmt::format("{:#010x}", code);
+    push_instant(t, client_track, true, "bug check " + code_text,
+                 fmt::format("\"code\":{},\"report\":{}", json_string(code_text), json_string(report)));
 }
 
 void timeline_socket_opened(const void* socket, std::string_view category) {

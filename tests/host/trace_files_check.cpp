@@ -5,6 +5,9 @@
 //       socket's track, its spans, and a capture whose client stream is
 //       exactly the bytes the WskSend spans report, in numbered messages
 //   trace_files_check bug_check TRACE CODE   a bug check marker with that code
+//   trace_files_check echo TRACE PCAP        the echo client driver's tests: a
+//       track and WskSend spans per socket, and connections whose two
+//       streams are the same bytes
 //
 // Prints what it found; exits 0 if everything holds, 1 otherwise.
 #include <cstdio>
@@ -121,6 +124,33 @@ void check_bug_check(const std::string& trace_path, const std::string& code) {
     check(found, "a global marker \"bug check " + code + "\" with the report");
 }
 
+void check_echo(const std::string& trace_path, const std::string& pcap_path) {
+    const json::value trace = read_json(trace_path);
+    std::size_t tracks = 0, sends = 0;
+    for (const json::value& e : trace["traceEvents"].items()) {
+        tracks += e["ph"].string() == "M" && e["name"].string() == "process_name" &&
+                          starts_with(e["args"]["name"].string(), "socket ")
+                      ? 1
+                      : 0;
+        sends += e["ph"].string() == "X" && e["name"].string() == "WskSend" ? 1 : 0;
+    }
+    check(tracks >= 2 && sends >= tracks,
+          std::to_string(tracks) + " socket tracks, " + std::to_string(sends) + " WskSend spans");
+
+    const pcap::file capture = pcap::read_file(pcap_path);
+    check(capture.error.empty(), "the capture parses" + (capture.error.empty() ? "" : ": " + capture.error));
+    const auto connections = pcap::reassemble(capture);
+    check(connections.size() == tracks, std::to_string(connections.size()) + " TCP connections, one per socket");
+    for (const pcap::tcp_connection& c : connections) {
+        for (const std::string& problem : c.problems) {
+            check(false, problem);
+        }
+        check(c.from_client.syn && !c.from_client.bytes.empty() && c.from_client.bytes == c.from_server.bytes,
+              "port " + std::to_string(c.client_port) + ": " + std::to_string(c.from_client.bytes.size()) +
+                  " bytes sent and echoed");
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,8 +160,10 @@ int main(int argc, char** argv) {
             check_send_loop(args[1], args[2]);
         } else if (args.size() == 3 && args[0] == "bug_check") {
             check_bug_check(args[1], args[2]);
+        } else if (args.size() == 3 && args[0] == "echo") {
+            check_echo(args[1], args[2]);
         } else {
-            std::fprintf(stderr, "usage: trace_files_check send_loop TRACE PCAP | bug_check TRACE CODE\n");
+            std::fprintf(stderr, "usage: trace_files_check send_loop|echo TRACE PCAP | bug_check TRACE CODE\n");
             return 2;
         }
     } catch (const std::exception& e) {

@@ -9,7 +9,9 @@
 #include <wskemu/runtime.hpp>
 #include <wskemu/trace.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -20,12 +22,13 @@
 
 namespace {
 
+using namespace std::chrono_literals;
 using namespace wskemu::test;
 namespace net = wskemu::net;
 namespace pcap = wskemu::test::pcap;
 namespace trace = wskemu::trace;
 
-constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, ack = 0x10;
+constexpr std::uint8_t syn = 0x02, rst = 0x04, ack = 0x10;
 
 class Capture : public connection_test {
 protected:
@@ -279,6 +282,27 @@ TEST_P(Capture, AConnectionOpenedBeforeTheCaptureJoinsItWithoutAHandshake) {
     EXPECT_EQ(connection.from_client.bytes, after) << "only what moved while capturing";
     EXPECT_EQ(connection.from_server.bytes, reply);
     EXPECT_FALSE(connection.from_client.fin || connection.from_client.rst) << "stop_capture invents no end";
+}
+
+TEST_P(Capture, BytesAReceiveDrainsAreCapturedAsThePeersData) {
+    ASSERT_TRUE(trace::start_capture(path_));
+    PWSK_SOCKET s = connected_socket();
+    const auto bytes = pattern(5000, 14);
+    ASSERT_TRUE(peer_->send(bytes.data(), bytes.size()));
+    irp_call drain;
+    WSK_BUF nothing{nullptr, 0, 0};
+    ASSERT_EQ(receive(s, nothing, drain, WSK_FLAG_DRAIN), STATUS_PENDING);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (trace::capture_size().payload_bytes < bytes.size() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    IoCancelIrp(drain.irp);
+    EXPECT_EQ(drain.result(STATUS_PENDING), STATUS_CANCELLED);
+    ASSERT_EQ(close(s), STATUS_SUCCESS);
+    trace::stop_capture();
+
+    const pcap::tcp_connection connection = only_connection(pcap::read_file(path_));
+    EXPECT_EQ(connection.from_server.bytes, bytes) << "read and dropped, but they crossed the wire";
 }
 
 TEST_P(Capture, NothingIsWrittenWhileNoCaptureRuns) {
