@@ -13,6 +13,7 @@
 #include <wskemu/trace.hpp>
 
 #include "kernel/log.hpp"
+#include "trace/exit_lock.hpp"
 #include "trace/frames.hpp"
 #include "trace/hooks.hpp"
 
@@ -53,7 +54,7 @@ struct flow {
 };
 
 struct capture_state {
-    std::mutex mutex;
+    std::timed_mutex mutex;
     std::FILE* file = nullptr;
     std::string path;
     std::vector<char> file_buffer;
@@ -355,8 +356,8 @@ void capture_socket_closed(const void* socket) {
 
 std::string capture_path() {
     auto& c = the_capture();
-    std::lock_guard lock(c.mutex);
-    return c.file != nullptr ? c.path : std::string{};
+    const auto lock = lock_for_output(c.mutex);
+    return lock.owns_lock() && c.file != nullptr ? c.path : std::string{};
 }
 
 }  // namespace detail
@@ -406,8 +407,8 @@ void stop_capture() {
 
 void flush_capture() {
     auto& c = the_capture();
-    std::lock_guard lock(c.mutex);
-    if (c.file != nullptr && std::fflush(c.file) != 0 && !c.write_failed) {
+    const auto lock = lock_for_output(c.mutex);
+    if (lock.owns_lock() && c.file != nullptr && std::fflush(c.file) != 0 && !c.write_failed) {
         c.write_failed = true;
         kernel::log().error("packet capture: cannot write {}", c.path);
     }
@@ -417,8 +418,8 @@ bool capturing() noexcept { return capture_on(); }
 
 capture_counts capture_size() {
     auto& c = the_capture();
-    std::lock_guard lock(c.mutex);
-    return c.counts;
+    const auto lock = lock_for_output(c.mutex);
+    return lock.owns_lock() ? c.counts : capture_counts{};
 }
 
 }  // namespace wskemu::trace

@@ -5,6 +5,7 @@
 
 #include "kernel/log.hpp"
 #include "trace/capture.hpp"
+#include "trace/exit_lock.hpp"
 #include "trace/hooks.hpp"
 #include "trace/timeline.hpp"
 
@@ -18,7 +19,7 @@ namespace wskemu::trace {
 namespace {
 
 struct environment_outputs {
-    std::mutex mutex;
+    std::timed_mutex mutex;
     std::string timeline_path;  // WSKEMU_TRACE
     std::string capture_path;   // WSKEMU_PCAP
     std::size_t written_events = 0;  // events + dropped + open IRPs at the last write, to skip an unchanged file
@@ -37,8 +38,11 @@ std::string variable(const char* name) {
 
 std::vector<std::string> write(bool only_if_changed) {
     auto& o = the_outputs();
-    std::lock_guard lock(o.mutex);
+    const auto lock = lock_for_output(o.mutex);
     std::vector<std::string> lines;
+    if (!lock.owns_lock()) {
+        return lines;
+    }
     if (!o.timeline_path.empty()) {
         const timeline_counts counts = timeline_size();
         const std::size_t total = counts.events + counts.dropped + counts.open_irps;
@@ -70,7 +74,10 @@ std::vector<std::string> write(bool only_if_changed) {
     return lines;
 }
 
-void write_at_exit() { (void)write(true); }
+void write_at_exit() {
+    exiting.store(true, std::memory_order_relaxed);
+    (void)write(true);
+}
 
 }  // namespace
 
@@ -109,7 +116,8 @@ void bug_check(std::uint32_t code, std::string_view report, bool fatal) {
         detail::record_bug_check(code, report);
     }
     if (fatal) {
-        (void)write(false);  // the process aborts next: no exit handlers
+        exiting.store(true, std::memory_order_relaxed);  // the process aborts next: no exit handlers
+        (void)write(false);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <wskemu/status.hpp>
 #include <wskemu/trace.hpp>
 
+#include "trace/exit_lock.hpp"
 #include "trace/hooks.hpp"
 
 #include <fmt/format.h>
@@ -269,12 +270,18 @@ bool timeline_recording() noexcept { return timeline_on(); }
 
 std::string timeline_json() {
     auto& t = the_timeline();
-    std::lock_guard lock(t.mutex);
-    return timeline_to_json(t, t.now());
+    const auto lock = lock_for_output(t.mutex);
+    return lock.owns_lock() ? timeline_to_json(t, t.now()) : std::string{};
 }
 
 bool write_timeline(const std::string& path, std::string* error) {
     const std::string json = timeline_json();
+    if (json.empty()) {
+        if (error != nullptr) {
+            *error = "the timeline is busy at exit: not written";
+        }
+        return false;
+    }
     std::FILE* file = std::fopen(path.c_str(), "wb");
     if (file == nullptr) {
         if (error != nullptr) {
@@ -304,7 +311,10 @@ std::size_t timeline_limit() noexcept {
 
 timeline_counts timeline_size() {
     auto& t = the_timeline();
-    std::lock_guard lock(t.mutex);
+    const auto lock = lock_for_output(t.mutex);
+    if (!lock.owns_lock()) {
+        return {};
+    }
     return timeline_counts{t.events.size(), t.dropped, t.open.size()};
 }
 
