@@ -54,7 +54,7 @@ struct flow {
 };
 
 struct capture_state {
-    std::timed_mutex mutex;
+    std::mutex mutex;
     std::FILE* file = nullptr;
     std::string path;
     std::vector<char> file_buffer;

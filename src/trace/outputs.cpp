@@ -19,7 +19,7 @@ namespace wskemu::trace {
 namespace {
 
 struct environment_outputs {
-    std::timed_mutex mutex;
+    std::mutex mutex;
     std::string timeline_path;  // WSKEMU_TRACE
     std::string capture_path;   // WSKEMU_PCAP
     std::size_t written_events = 0;  // events + dropped + open IRPs at the last write, to skip an unchanged file

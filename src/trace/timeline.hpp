@@ -58,7 +58,7 @@ struct instant_event {
 
 /// Everything the timeline holds; guarded by `mutex`.
 struct timeline_state {
-    std::timed_mutex mutex;
+    std::mutex mutex;
     std::int64_t origin = 0;  // steady clock, ns, at start
     std::size_t limit = 262144;
     std::size_t next_limit = 262144;
