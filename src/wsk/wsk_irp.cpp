@@ -116,8 +116,9 @@ NTSTATUS complete_irp_inline(PIRP irp, NTSTATUS status, ULONG_PTR information) {
     trace::irp_completed(irp, tag.op, tag.socket, status, information, pending);
     rt::note_completion(tag.record, irp, tag.op, status, information, pending);
     if (kernel::log().should_log(spdlog::level::debug)) {
-        kernel::log().debug("{} completes {}: socket {}, {}, Information {}", operation_name(tag.op),
-                            pending ? "after STATUS_PENDING" : "inline", tag.socket, ntstatus{status}, information);
+        kernel::log().debug("{} completes {}: socket {}, IRP {}, {}, Information {}", operation_name(tag.op),
+                            pending ? "after STATUS_PENDING" : "inline", tag.socket, static_cast<void*>(irp),
+                            ntstatus{status}, information);
     }
     kernel::verifier::completion_scope verified(irp);
     completion_guard guard;

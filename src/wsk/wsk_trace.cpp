@@ -1,4 +1,4 @@
-// wskemu: the connection socket's records for the capture and the timeline
+// wskemu: the sockets' records for the capture and the timeline
 // (wsk_trace.hpp): endpoints come from the host socket, and a connection the
 // capture has not seen (started after the connect) joins it mid-stream.
 #include "wsk/wsk_trace.hpp"
@@ -64,6 +64,22 @@ void record_received(connection_socket& socket, std::span<const net::const_buffe
 void record_received(connection_socket& socket, std::span<const net::mutable_buffer> pieces, std::size_t bytes,
                      net::error ended) {
     received(socket, pieces, bytes, ended);
+}
+
+void record_datagram_sent(datagram_socket& socket, const net::endpoint& to, std::span<const net::const_buffer> pieces,
+                          std::size_t bytes) {
+    net::endpoint local;
+    if (socket.host_socket().local_endpoint(local) == net::error::none) {
+        trace::udp_sent(socket.key(), local, to, pieces, bytes);
+    }
+}
+
+void record_datagram_received(datagram_socket& socket, const net::datagram_result& received,
+                              std::span<const net::mutable_buffer> pieces) {
+    net::endpoint local;
+    if (socket.host_socket().local_endpoint(local) == net::error::none) {
+        trace::udp_received(socket.key(), local, received.source, pieces, received.bytes);
+    }
 }
 
 }  // namespace wskemu::wsk

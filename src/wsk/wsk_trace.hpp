@@ -1,12 +1,14 @@
-// wskemu: the connection socket's calls into the capture (src/trace/hooks.hpp),
-// one line at each place where bytes really moved. Each tests capture_on()
-// inline, so with no capture running it costs one relaxed load.
+// wskemu: the connection and datagram sockets' calls into the capture
+// (src/trace/hooks.hpp), one line at each place where bytes really moved.
+// Each tests capture_on() inline, so with no capture running it costs one
+// relaxed load.
 //
 // Callers hold the socket's mutex, so that records reach the capture in the
 // order of the stream.
 #pragma once
 
 #include "trace/hooks.hpp"
+#include "wsk/wsk_datagram.hpp"
 #include "wsk/wsk_socket.hpp"
 
 #include <span>
@@ -83,6 +85,30 @@ inline void trace_fin_sent(const connection_socket& socket) {
 inline void trace_reset(const connection_socket& socket) {
     if (trace::capture_on()) {
         trace::tcp_reset(socket.key());
+    }
+}
+
+// ---- datagram sockets ----------------------------------------------------------------
+
+void record_datagram_sent(datagram_socket& socket, const net::endpoint& to, std::span<const net::const_buffer> pieces,
+                          std::size_t bytes);
+void record_datagram_received(datagram_socket& socket, const net::datagram_result& received,
+                              std::span<const net::mutable_buffer> pieces);
+
+/// The host took a datagram of `bytes` (the first bytes of `pieces`) for `to`.
+inline void trace_datagram_sent(datagram_socket& socket, const net::endpoint& to,
+                                std::span<const net::const_buffer> pieces, std::size_t bytes) {
+    if (trace::capture_on()) {
+        record_datagram_sent(socket, to, pieces, bytes);
+    }
+}
+
+/// A datagram for the driver came in: `received.bytes` of it in `pieces`
+/// (of a truncated one, what was kept), from `received.source`.
+inline void trace_datagram_received(datagram_socket& socket, const net::datagram_result& received,
+                                    std::span<const net::mutable_buffer> pieces) {
+    if (trace::capture_on()) {
+        record_datagram_received(socket, received, pieces);
     }
 }
 

@@ -8,10 +8,16 @@
 //   trace_files_check echo TRACE PCAP        the echo client driver's tests: a
 //       track and WskSend spans per socket, and connections whose two
 //       streams are the same bytes
+//   trace_files_check udp TRACE PCAP         the UDP tunnel driver's tests:
+//       UDP frames only, each conversation's two directions the same
+//       datagrams (everything is echoed), and WskReceiveFromEvent instants
+//       indicating every byte the WSK sockets received
 //
 // Prints what it found; exits 0 if everything holds, 1 otherwise.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -151,6 +157,67 @@ void check_echo(const std::string& trace_path, const std::string& pcap_path) {
     }
 }
 
+// One end of a UDP conversation, as text ("4 7f000001:40000").
+std::string end_of(const pcap::frame& f, bool source) {
+    const auto& address = source ? f.source : f.destination;
+    std::string text = std::to_string(f.ip_version) + " ";
+    const std::size_t size = f.ip_version == 4 ? 4 : 16;
+    for (std::size_t i = 0; i < size; ++i) {
+        static const char digits[] = "0123456789abcdef";
+        text += digits[address[i] >> 4];
+        text += digits[address[i] & 15];
+    }
+    return text + ":" + std::to_string(source ? f.source_port : f.destination_port);
+}
+
+void check_udp(const std::string& trace_path, const std::string& pcap_path) {
+    const json::value trace = read_json(trace_path);
+    check(trace["otherData"]["dropped_events"].number() == 0, "the timeline kept every event");
+    double indicated = 0;
+    std::size_t indications = 0;
+    for (const json::value& e : trace["traceEvents"].items()) {
+        if (e["ph"].string() == "i" && e["name"].string() == "WskReceiveFromEvent") {
+            ++indications;
+            indicated += e["args"]["bytes"].number();
+        }
+    }
+
+    const pcap::file capture = pcap::read_file(pcap_path);
+    check(capture.error.empty(), "the capture parses" + (capture.error.empty() ? "" : ": " + capture.error));
+    // Each conversation (a pair of ends): the datagrams of each direction.
+    struct conversation {
+        std::vector<std::vector<std::uint8_t>> forward;   // from the lesser end
+        std::vector<std::vector<std::uint8_t>> backward;
+    };
+    std::map<std::pair<std::string, std::string>, conversation> conversations;
+    std::size_t not_udp = 0, bad_checksums = 0;
+    double payload = 0;
+    for (const pcap::frame& f : capture.frames) {
+        not_udp += f.protocol == 17 ? 0 : 1;
+        bad_checksums += f.ip_checksum_ok && f.transport_checksum_ok ? 0 : 1;
+        payload += static_cast<double>(f.payload.size());
+        const std::string from = end_of(f, true);
+        const std::string to = end_of(f, false);
+        conversation& c = conversations[std::minmax(from, to)];
+        (from < to ? c.forward : c.backward).push_back(f.payload);
+    }
+    check(not_udp == 0 && bad_checksums == 0,
+          std::to_string(capture.frames.size()) + " UDP frames, every checksum valid");
+    check(conversations.size() >= 2, std::to_string(conversations.size()) + " conversations");
+    for (auto& [ends, c] : conversations) {
+        // Echoed: the same datagrams both ways (the order of records of
+        // different engine threads may differ).
+        std::sort(c.forward.begin(), c.forward.end());
+        std::sort(c.backward.begin(), c.backward.end());
+        check(!c.forward.empty() && c.forward == c.backward,
+              ends.first + " <-> " + ends.second + ": " + std::to_string(c.forward.size()) +
+                  " datagrams each way, the same bytes");
+    }
+    check(indications > 0 && indicated * 2 == payload,
+          std::to_string(indications) + " WskReceiveFromEvent instants indicated " + std::to_string(indicated) +
+              " bytes, half the captured payload (" + std::to_string(payload) + ")");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,8 +229,10 @@ int main(int argc, char** argv) {
             check_bug_check(args[1], args[2]);
         } else if (args.size() == 3 && args[0] == "echo") {
             check_echo(args[1], args[2]);
+        } else if (args.size() == 3 && args[0] == "udp") {
+            check_udp(args[1], args[2]);
         } else {
-            std::fprintf(stderr, "usage: trace_files_check send_loop|echo TRACE PCAP | bug_check TRACE CODE\n");
+            std::fprintf(stderr, "usage: trace_files_check send_loop|echo|udp TRACE PCAP | bug_check TRACE CODE\n");
             return 2;
         }
     } catch (const std::exception& e) {

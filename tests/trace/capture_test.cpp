@@ -192,6 +192,26 @@ TEST_P(Capture, EachDirectionReassemblesByteForByteWithConsistentSequenceNumbers
     EXPECT_EQ(end.ack, connection.from_server.next);
 }
 
+TEST_P(Capture, DeterministicModeCapturesAndTimesTheSameConversation) {
+    wskemu::runtime::instance().set_deterministic(true);
+    ASSERT_TRUE(trace::start_capture(path_));
+    trace::start_timeline();
+    PWSK_SOCKET s = connected_socket();
+    std::vector<unsigned char> sent, answered;
+    converse(s, sent, answered);
+    trace::stop_capture();
+    const trace::timeline_counts timeline = trace::timeline_size();
+    trace::stop_timeline();
+    wskemu::runtime::instance().set_deterministic(false);
+
+    const pcap::tcp_connection connection = only_connection(pcap::read_file(path_));
+    EXPECT_EQ(connection.from_client.bytes, sent);
+    EXPECT_EQ(connection.from_server.bytes, answered);
+    EXPECT_TRUE(connection.from_client.fin && connection.from_server.fin);
+    EXPECT_GE(timeline.events, 9u) << "socket, bind, connect, three sends, two receives, disconnect, close";
+    EXPECT_EQ(timeline.open_irps, 0u);
+}
+
 TEST_P(Capture, AnAbortiveCloseEndsTheConnectionWithOurReset) {
     ASSERT_TRUE(trace::start_capture(path_));
     PWSK_SOCKET s = connected_socket();

@@ -9,6 +9,7 @@
 #include <wskemu/bug_check.hpp>
 #include <wskemu/runtime.hpp>
 #include <wskemu/trace.hpp>
+#include <wskemu/verifier.hpp>
 
 #include <fmt/format.h>
 
@@ -23,8 +24,9 @@
 #include <vector>
 
 #include "conformance/support/connection_fixture.hpp"
-#include "support/json_reader.hpp"
+#include "drivers/verifier_driver.h"
 #include "trace/hooks.hpp"
+#include "trace/timeline_reader.hpp"
 #include "trace/trace_test_support.hpp"
 
 namespace {
@@ -35,81 +37,6 @@ namespace net = wskemu::net;
 namespace json = wskemu::test::json;
 namespace trace = wskemu::trace;
 using wskemu::operation;
-
-// One event of the trace, as read back.
-struct event {
-    std::string ph;
-    std::string name;
-    double pid = 0;
-    double tid = 0;
-    double ts = 0;
-    double dur = 0;
-    json::value args;
-};
-
-struct parsed_trace {
-    json::value document;
-    std::vector<event> events;
-    std::map<double, std::string> process_names;  // pid -> name
-    std::map<std::pair<double, double>, std::string> thread_names;
-
-    // The spans ("X") of process `pid`, in the order they start.
-    std::vector<event> spans(double pid) const {
-        std::vector<event> out;
-        for (const event& e : events) {
-            if (e.ph == "X" && e.pid == pid) {
-                out.push_back(e);
-            }
-        }
-        std::stable_sort(out.begin(), out.end(), [](const event& a, const event& b) { return a.ts < b.ts; });
-        return out;
-    }
-    // The pid of the process whose name starts with `prefix`, or -1.
-    double pid_named(const std::string& prefix) const {
-        for (const auto& [pid, name] : process_names) {
-            if (name.rfind(prefix, 0) == 0) {
-                return pid;
-            }
-        }
-        return -1;
-    }
-    std::vector<event> named(const std::string& name) const {
-        std::vector<event> out;
-        std::copy_if(events.begin(), events.end(), std::back_inserter(out),
-                     [&](const event& e) { return e.name == name; });
-        return out;
-    }
-};
-
-parsed_trace parse_trace(const std::string& text) {
-    parsed_trace out;
-    out.document = json::parse(text);
-    for (const json::value& v : out.document["traceEvents"].items()) {
-        event e;
-        e.ph = v["ph"].string();
-        e.name = v["name"].string();
-        e.pid = v["pid"].number();
-        e.tid = v.has("tid") ? v["tid"].number() : -1;
-        e.ts = v.has("ts") ? v["ts"].number() : -1;
-        e.dur = v.has("dur") ? v["dur"].number() : -1;
-        e.args = v.has("args") ? v["args"] : json::value{};
-        if (e.ph == "M" && e.name == "process_name") {
-            out.process_names[e.pid] = e.args["name"].string();
-        } else if (e.ph == "M" && e.name == "thread_name") {
-            out.thread_names[{e.pid, e.tid}] = e.args["name"].string();
-        }
-        out.events.push_back(std::move(e));
-    }
-    return out;
-}
-
-std::vector<std::string> names_of(const std::vector<event>& events) {
-    std::vector<std::string> out;
-    for (const event& e : events) {
-        out.push_back(e.name);
-    }
-    return out;
-}
 
 class Timeline : public connection_test {
 protected:
@@ -168,13 +95,13 @@ TEST_P(Timeline, EachIrpIsASpanFromSubmissionToCompletionOnItsSocketsTrack) {
     EXPECT_EQ(names_of(spans), (std::vector<std::string>{"WskBind", "WskConnect", "WskReceive", "WskSend", "WskSend",
                                                           "WskSend", "WskCloseSocket"}));
     ASSERT_EQ(spans.size(), 7u);
-    for (const event& span : spans) {
+    for (const trace_event& span : spans) {
         EXPECT_EQ(span.args["status"].string(), "STATUS_SUCCESS") << span.name;
         EXPECT_EQ(span.args["status_code"].string(), "0x00000000");
         EXPECT_GE(span.dur, 0.0);
     }
     EXPECT_EQ(spans[1].args["completion"].string(), "after STATUS_PENDING") << "WskConnect pends";
-    const event& receive_span = spans[2];
+    const trace_event& receive_span = spans[2];
     EXPECT_EQ(receive_span.args["completion"].string(), "after STATUS_PENDING");
     EXPECT_EQ(receive_span.args["information"].number(), 40);
     EXPECT_EQ(receive_span.args["irp"].string(), fmt::format("{}", static_cast<void*>(received.irp)));
@@ -191,7 +118,7 @@ TEST_P(Timeline, EachIrpIsASpanFromSubmissionToCompletionOnItsSocketsTrack) {
 
     // No two spans of one thread overlap (complete events must nest).
     std::map<std::pair<double, double>, double> thread_end;
-    for (const event& e : t.events) {
+    for (const trace_event& e : t.events) {
         if (e.ph != "X") {
             continue;
         }
@@ -201,7 +128,7 @@ TEST_P(Timeline, EachIrpIsASpanFromSubmissionToCompletionOnItsSocketsTrack) {
     }
     // Events come in time order.
     double last = 0;
-    for (const event& e : t.events) {
+    for (const trace_event& e : t.events) {
         if (e.ph != "M") {
             EXPECT_GE(e.ts, last);
             last = e.ts;
@@ -281,6 +208,25 @@ TEST_P(Timeline, CallbacksAreInstantsOnTheirSocketAndReportsAreGlobalMarkers) {
             EXPECT_EQ(v["s"].string(), "g");
         }
     }
+}
+
+TEST_P(Timeline, AVerifierReportOfABrokenDriverIsAMarkerNamingRuleFunctionAndObject) {
+    PWSK_SOCKET s = connected_socket();
+    VF_WSK wsk{provider_, s, &block_};
+    PVOID mdl = nullptr;
+    EXPECT_EQ(VfSendWithBadOffset(&wsk, FALSE, &mdl), STATUS_INVALID_PARAMETER);
+    const auto reports = wskemu::verifier::take_reports();
+    ASSERT_EQ(reports.size(), 1u);
+    trace::stop_timeline();
+
+    const parsed_trace t = parse_trace(trace::timeline_json());
+    const auto markers = t.named("verifier: mdl.wsk_buf_offset");
+    ASSERT_EQ(markers.size(), 1u) << trace::timeline_json().substr(0, 3000);
+    EXPECT_EQ(markers[0].ph, "i");
+    EXPECT_EQ(markers[0].args["rule"].string(), reports[0].rule);
+    EXPECT_EQ(markers[0].args["function"].string(), "WskSend");
+    EXPECT_EQ(markers[0].args["object"].string(), fmt::format("{}", mdl));
+    EXPECT_EQ(markers[0].args["message"].string(), reports[0].message);
 }
 
 TEST_P(Timeline, KeepsTheMostRecentEventsUpToItsLimit) {

@@ -1,5 +1,5 @@
 // wskemu tests: what the trace tests share: temporary file names, and tshark
-// (when installed) following a captured TCP stream.
+// (when installed) following a captured TCP stream or listing UDP datagrams.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -35,6 +35,41 @@ inline std::string tshark_program() {
     return {};
 }
 
+/// Runs `command`; its standard output, and whether it exited with 0.
+inline bool run_and_read(const std::string& command, std::string& output) {
+#if !defined(_WIN32)
+    std::FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        return false;
+    }
+    char chunk[4096];
+    std::size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) {
+        output.append(chunk, n);
+    }
+    return pclose(pipe) == 0;
+#else
+    (void)command;
+    (void)output;
+    return false;
+#endif
+}
+
+/// The lines of `text`, without their line ends.
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        lines.push_back(text.substr(at, end - at));
+        at = end + 1;
+    }
+    return lines;
+}
+
 /// What `tshark -z follow,tcp,raw,0` reassembled of the first TCP stream.
 struct follow_result {
     bool ran = false;
@@ -55,25 +90,9 @@ inline follow_result tshark_follow(const std::string& tshark, const std::string&
     follow_result result;
 #if !defined(_WIN32)
     const std::string command = "\"" + tshark + "\" -r \"" + capture + "\" -q -z follow,tcp,raw,0 2>/dev/null";
-    std::FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return result;
-    }
-    char chunk[4096];
-    std::size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) {
-        result.output.append(chunk, n);
-    }
-    result.ran = pclose(pipe) == 0;
+    result.ran = run_and_read(command, result.output);
     bool in_data = false;
-    std::size_t at = 0;
-    while (at < result.output.size()) {
-        std::size_t end = result.output.find('\n', at);
-        if (end == std::string::npos) {
-            end = result.output.size();
-        }
-        const std::string line = result.output.substr(at, end - at);
-        at = end + 1;
+    for (const std::string& line : lines_of(result.output)) {
         if (line.rfind("Node 1:", 0) == 0) {
             in_data = true;
             continue;
@@ -95,6 +114,48 @@ inline follow_result tshark_follow(const std::string& tshark, const std::string&
     (void)tshark;
     (void)capture;
 #endif
+    return result;
+}
+
+/// One UDP datagram as tshark dissected it.
+struct tshark_datagram {
+    unsigned source_port = 0;
+    unsigned destination_port = 0;
+    std::vector<unsigned char> payload;
+};
+
+/// What tshark listed of a capture's UDP datagrams.
+struct tshark_fields {
+    bool ran = false;
+    std::string output;
+    std::vector<tshark_datagram> rows;
+};
+
+/// Runs tshark on `capture`, one line per UDP frame: ports and payload (hex).
+inline tshark_fields tshark_udp_fields(const std::string& tshark, const std::string& capture) {
+    tshark_fields result;
+    const std::string command = "\"" + tshark + "\" -r \"" + capture +
+                                "\" -Y udp -T fields -E separator=/t -e udp.srcport -e udp.dstport -e udp.payload "
+                                "2>/dev/null";
+    result.ran = run_and_read(command, result.output);
+    for (const std::string& line : lines_of(result.output)) {
+        const std::size_t first = line.find('\t');
+        const std::size_t second = first == std::string::npos ? first : line.find('\t', first + 1);
+        if (second == std::string::npos) {
+            continue;
+        }
+        tshark_datagram row;
+        row.source_port = static_cast<unsigned>(std::stoul(line.substr(0, first)));
+        row.destination_port = static_cast<unsigned>(std::stoul(line.substr(first + 1, second - first - 1)));
+        std::string hex;
+        for (const char c : line.substr(second + 1)) {
+            if (c != ':') {
+                hex += c;
+            }
+        }
+        append_hex(row.payload, hex);
+        result.rows.push_back(std::move(row));
+    }
     return result;
 }
 
