@@ -214,8 +214,9 @@ void check_udp(const std::string& trace_path, const std::string& pcap_path) {
                   " datagrams each way, the same bytes");
     }
     check(indications > 0 && indicated * 2 == payload,
-          std::to_string(indications) + " WskReceiveFromEvent instants indicated " + std::to_string(indicated) +
-              " bytes, half the captured payload (" + std::to_string(payload) + ")");
+          std::to_string(indications) + " WskReceiveFromEvent instants indicated " +
+              std::to_string(static_cast<std::uint64_t>(indicated)) + " bytes, half the captured payload (" +
+              std::to_string(static_cast<std::uint64_t>(payload)) + ")");
 }
 
 }  // namespace
