@@ -71,8 +71,10 @@ TEST_P(Timeline, EachIrpIsASpanFromSubmissionToCompletionOnItsSocketsTrack) {
     }
     std::this_thread::sleep_for(30ms);
     ASSERT_EQ(peer_->read(300).size(), 300u);
-    ASSERT_TRUE(peer_->send(into.bytes.data(), 40));
+    const auto reply = pattern(40, 7);  // not from `into`: the pending receive writes there
+    ASSERT_TRUE(peer_->send(reply.data(), reply.size()));
     ASSERT_EQ(received.result(STATUS_PENDING), STATUS_SUCCESS);
+    EXPECT_EQ(into.bytes, reply);
     ASSERT_EQ(close(s), STATUS_SUCCESS);
     trace::stop_timeline();
 
