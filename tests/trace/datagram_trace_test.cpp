@@ -9,14 +9,17 @@
 
 #include <wskemu/trace.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "conformance/support/datagram_fixture.hpp"
 #include "support/pcap_reader.hpp"
 #include "trace/timeline_reader.hpp"
 #include "trace/trace_test_support.hpp"
+#include "wsk/wsk_datagram.hpp"
 
 namespace {
 
@@ -179,7 +182,14 @@ TEST_P(DatagramTrace, EachReceiveFromEventCallIsAnInstantWithWhatItReturnedAndTh
     const auto payload = pattern(321, 9);
     ASSERT_TRUE(peer_->send_to(payload.data(), payload.size(), local));
     ASSERT_TRUE(recorder_.wait_for_calls(1));
-    // Refused: the event is off and the datagram kept, until re-enabled.
+    // Refused: the provider turns the event off and keeps the datagram (after
+    // the callback returned), until the event is enabled again.
+    auto* socket = static_cast<wskemu::wsk::datagram_socket*>(s);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (socket->kept_datagrams() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_EQ(socket->kept_datagrams(), 1u);
     ASSERT_EQ(event_control(s, WSK_EVENT_RECEIVE_FROM), STATUS_SUCCESS);
     ASSERT_TRUE(recorder_.wait_for_calls(2));
     trace::stop_timeline();
