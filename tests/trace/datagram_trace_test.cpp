@@ -192,9 +192,14 @@ TEST_P(DatagramTrace, EachReceiveFromEventCallIsAnInstantWithWhatItReturnedAndTh
     ASSERT_EQ(socket->kept_datagrams(), 1u);
     ASSERT_EQ(event_control(s, WSK_EVENT_RECEIVE_FROM), STATUS_SUCCESS);
     ASSERT_TRUE(recorder_.wait_for_calls(2));
+    // The instant is recorded once the callback has returned to the provider.
+    parsed_trace t = parse_trace(trace::timeline_json());
+    for (int i = 0; i < 10000 && t.named("WskReceiveFromEvent").size() < 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        t = parse_trace(trace::timeline_json());
+    }
     trace::stop_timeline();
 
-    const parsed_trace t = parse_trace(trace::timeline_json());
     const double pid = t.pid_named("socket 1: datagram");
     ASSERT_GE(pid, 2) << trace::timeline_json().substr(0, 2000);
     const auto callbacks = t.named("WskReceiveFromEvent");
