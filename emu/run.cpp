@@ -12,7 +12,9 @@
 #include <wskemu/device.hpp>
 #include <wskemu/driver.hpp>
 #include <wskemu/leak_report.hpp>
+#include <wskemu/runtime.hpp>
 #include <wskemu/status.hpp>
+#include <wskemu/trace.hpp>
 
 #include <fmt/format.h>
 
@@ -108,6 +110,10 @@ public:
                                                     object.address, object.size, wskemu::format_pool_tag(object.tag),
                                                     describe_code_address(object.allocation_site)));
             }
+        }
+        // The driver is gone (or abandoned): what --trace and --pcap asked for is complete.
+        for (const std::string& line : wskemu::trace::write_outputs()) {
+            fmt::print("wskemu: {}\n", line);
         }
         std::fflush(stdout);
         print_summary(stdout, report_);
@@ -237,6 +243,9 @@ int run_driver(const options& o) {
     for (const auto& [name, value] : o.environment) {
         set_environment(name, value);
     }
+    // The runtime starts now, from those variables, so that a timeline
+    // (--trace) covers the driver from DriverEntry on.
+    (void)wskemu::runtime::instance();
     const auto module = load_driver_module(o.driver_path);
     if (module.driver_entry == nullptr) {
         fmt::print(stderr, "wskemu: {}\n", module.error);

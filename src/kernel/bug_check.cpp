@@ -6,6 +6,7 @@
 #include <wskemu/bug_check.hpp>
 
 #include "log.hpp"
+#include "trace/hooks.hpp"
 
 #include <fmt/format.h>
 
@@ -60,6 +61,7 @@ void raise_bug_check(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3, ULONG
                     name.empty() ? "" : " ", name, why.empty() ? "KeBugCheckEx called by driver code" : why);
     log().critical("{}", report);
     log().flush();
+    trace::bug_check(code, report, detail::bug_check_catch_depth() == 0);
     if (detail::bug_check_catch_depth() > 0) {
         // The test asked to see bug checks as exceptions: leave the IRQL as
         // the test expects it when the exception lands.

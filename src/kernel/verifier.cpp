@@ -10,6 +10,7 @@
 #include "bug_check.hpp"
 #include "irql.hpp"
 #include "log.hpp"
+#include "trace/hooks.hpp"
 
 #include <fmt/format.h>
 
@@ -361,6 +362,7 @@ void report(rule r, const char* function, const void* object, const std::string&
                mode};
     s.counts[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
     s.total.fetch_add(1, std::memory_order_relaxed);
+    trace::verifier_report(def.id, rec.function, object, message);
     if (raise) {
         std::array<ULONG_PTR, 4> p = details.parameters;
         if (!details.has_parameters) {

@@ -5,6 +5,7 @@
 #include "runtime/allocation_sites.hpp"
 #include "runtime/faults.hpp"
 #include "runtime/scheduler.hpp"
+#include "trace/hooks.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -33,6 +34,7 @@ void ensure_started() {
             set_deterministic(true);
         }
         refresh_active();
+        trace::start_from_environment();
     });
 }
 

@@ -9,6 +9,7 @@
 #include "wsk/wsk_control_info.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_status.hpp"
+#include "wsk/wsk_trace.hpp"
 
 #include <atomic>
 
@@ -24,6 +25,9 @@ struct datagram_socket::send_operation final : pending_irp {
     std::size_t first_failed = SIZE_MAX;  // index of the earliest datagram that failed
     NTSTATUS failure = STATUS_SUCCESS;    // its status
     std::size_t bytes = 0;                // bytes of the datagrams sent
+    // Set before the host sends start, then read only:
+    std::vector<std::vector<net::const_buffer>> datagrams;  // each datagram's pieces (the driver's memory)
+    net::endpoint destination;
 
     void cancel_requested() noexcept override {
         std::lock_guard lock(socket.mutex_);
@@ -40,6 +44,7 @@ struct datagram_socket::send_operation final : pending_irp {
             std::lock_guard lock(owner.mutex_);
             if (e == net::error::none) {
                 bytes += sent;
+                trace_datagram_sent(owner, destination, datagrams[index], sent);
             } else if (index < first_failed) {
                 first_failed = index;
                 failure = to_ntstatus(e);
@@ -334,6 +339,7 @@ NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, 
                 return complete_irp(irp, to_ntstatus(r.err), sent);
             }
             sent += r.bytes;
+            trace_datagram_sent(*this, destination, datagrams[next], r.bytes);
         }
         if (next == datagrams.size()) {
             lock.unlock();
@@ -343,11 +349,13 @@ NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, 
     auto* op = new send_operation(*this, irp);
     op->bytes = sent;
     op->outstanding = datagrams.size() - next;
+    op->datagrams = std::move(datagrams);
+    op->destination = destination;
     ++pending_sends_;
     ++busy_;
     mark_pending(irp);
-    for (std::size_t i = next; i < datagrams.size(); ++i) {
-        op->ids.push_back(host_.async_send_to(datagrams[i], destination, from,
+    for (std::size_t i = next; i < op->datagrams.size(); ++i) {
+        op->ids.push_back(host_.async_send_to(op->datagrams[i], destination, from,
                                               [op, i](net::error e, std::size_t n) { op->datagram_done(i, e, n); }));
     }
     if (!arm_cancel(*op)) {

@@ -24,6 +24,7 @@
 #include "wsk/wsk_control_info.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_status.hpp"
+#include "wsk/wsk_trace.hpp"
 #include "wsk/wsk_verifier.hpp"
 
 #include <fmt/format.h>
@@ -76,6 +77,19 @@ constexpr std::size_t scratch_size = 65536;
 
 // Everything this file runs later goes through here.
 void run_later(net::task task) { net::io_engine::instance().post(std::move(task)); }
+
+// Every call of the driver's WskReceiveFromEvent: at DISPATCH_LEVEL, and an
+// instant on the timeline once it returned (`bytes`: the chain's payload).
+NTSTATUS call_receive_from_event(const WSK_CLIENT_DATAGRAM_DISPATCH* dispatch, PVOID context, const void* socket,
+                                 ULONG flags, PWSK_DATAGRAM_INDICATION list, std::uint64_t bytes) {
+    NTSTATUS status;
+    {
+        kernel::irql_scope scope(DISPATCH_LEVEL, "WskReceiveFromEvent");
+        status = dispatch->WskReceiveFromEvent(context, flags, list);
+    }
+    trace::event_callback(socket, operation::receive_from_event, status, bytes);
+    return status;
+}
 
 // ICMP-induced errors some hosts report on a later receive: WSK datagram
 // sockets do not fail a receive for an earlier send's fate (decision).
@@ -226,6 +240,7 @@ NTSTATUS datagram_socket::receive_from(PWSK_BUF buffer, ULONG flags, PSOCKADDR r
         while (host_free) {
             const net::datagram_result r = host_.try_receive_from(pieces);
             if (r.err == net::error::none && accepted_locked(r.source)) {
+                trace_datagram_received(*this, r, pieces);
                 const ULONG_PTR information = write_outputs_locked(outputs, r);
                 lock.unlock();
                 return complete_irp(irp, STATUS_SUCCESS, information);
@@ -283,6 +298,9 @@ void datagram_socket::on_irp_received(receive_operation* op, const net::datagram
     if (r.err == net::error::none && (accepted_locked(r.source) || stop)) {
         receives_.pop_front();
         const bool from_peer = accepted_locked(r.source);
+        if (from_peer) {
+            trace_datagram_received(*this, r, op->pieces);
+        }
         const ULONG_PTR information = from_peer ? write_outputs_locked(op->outputs, r) : 0;
         pump_locked();
         lock.unlock();
@@ -379,6 +397,8 @@ void datagram_socket::on_event_received(const net::datagram_result& r) {
         finished_one();
         return;
     }
+    const net::mutable_buffer arrived{scratch_.data(), scratch_.size()};
+    trace_datagram_received(*this, r, std::span(&arrived, 1));
     datagram_record* first = record_from_scratch_locked(r);
     if (first != nullptr) {
         kept_.push_back(first);
@@ -391,6 +411,7 @@ void datagram_socket::on_event_received(const net::datagram_result& r) {
             break;
         }
         if (accepted_locked(more.source)) {
+            trace_datagram_received(*this, more, std::span(&into, 1));
             if (datagram_record* record = record_from_scratch_locked(more); record != nullptr) {
                 kept_.push_back(record);
             }
@@ -460,8 +481,7 @@ void datagram_socket::deliver_chain(std::vector<datagram_record*> chain) {
             for (datagram_record* record : chain) {
                 free_record(record);
             }
-            kernel::irql_scope scope(DISPATCH_LEVEL, "WskReceiveFromEvent");
-            client_dispatch_->WskReceiveFromEvent(context(), WSK_FLAG_AT_DISPATCH_LEVEL, nullptr);
+            (void)call_receive_from_event(client_dispatch_, context(), key(), WSK_FLAG_AT_DISPATCH_LEVEL, nullptr, 0);
             return;
         }
         for (std::size_t i = 0; i < chain.size(); ++i) {
@@ -475,11 +495,12 @@ void datagram_socket::deliver_chain(std::vector<datagram_record*> chain) {
         }
         indication_retained(this, &chain.front()->indication);
         const ULONG flags = WSK_FLAG_AT_DISPATCH_LEVEL | chain.front()->event_flags();
-        NTSTATUS status;
-        {
-            kernel::irql_scope scope(DISPATCH_LEVEL, "WskReceiveFromEvent");
-            status = client_dispatch_->WskReceiveFromEvent(context(), flags, &chain.front()->indication);
+        std::uint64_t bytes = 0;
+        for (const datagram_record* record : chain) {
+            bytes += record->facts.bytes;
         }
+        const NTSTATUS status =
+            call_receive_from_event(client_dispatch_, context(), key(), flags, &chain.front()->indication, bytes);
         if (status == STATUS_PENDING) {
             return;  // retained until WskRelease
         }
@@ -529,8 +550,7 @@ void datagram_socket::deliver_dead() {
         if (!run || !events_.enabled(WSK_EVENT_RECEIVE_FROM) || !event_callback_allowed(this, "WskReceiveFromEvent")) {
             return;
         }
-        kernel::irql_scope scope(DISPATCH_LEVEL, "WskReceiveFromEvent");
-        client_dispatch_->WskReceiveFromEvent(context(), WSK_FLAG_AT_DISPATCH_LEVEL, nullptr);
+        (void)call_receive_from_event(client_dispatch_, context(), key(), WSK_FLAG_AT_DISPATCH_LEVEL, nullptr, 0);
     });
 }
 

@@ -9,6 +9,7 @@
 #include "runtime/faults.hpp"
 #include "runtime/observer.hpp"
 #include "runtime/scheduler.hpp"
+#include "trace/hooks.hpp"
 #include "wsk/wsk_call.hpp"
 
 namespace wskemu::wsk {
@@ -92,6 +93,7 @@ NTSTATUS take_irp(PIRP irp, const char* function) {
     others.Argument2 = on_socket ? call->socket->observation() : nullptr;
     others.Argument3 = reinterpret_cast<PVOID>(static_cast<ULONG_PTR>(call != nullptr ? call->op : operation::send));
     others.Argument4 = on_socket ? const_cast<void*>(call->socket->key()) : nullptr;
+    trace::irp_submitted(irp, call != nullptr ? call->op : operation::send, others.Argument4, function);
     return STATUS_SUCCESS;
 }
 
@@ -110,11 +112,13 @@ NTSTATUS complete_irp_inline(PIRP irp, NTSTATUS status, ULONG_PTR information) {
     const bool pending = (IoGetCurrentIrpStackLocation(irp)->Control & SL_PENDING_RETURNED) != 0;
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = information;
-    // Counted and logged before the routine runs: it may free the IRP, or close the socket.
+    // Counted, traced and logged before the routine runs: it may free the IRP, or close the socket.
+    trace::irp_completed(irp, tag.op, tag.socket, status, information, pending);
     rt::note_completion(tag.record, irp, tag.op, status, information, pending);
     if (kernel::log().should_log(spdlog::level::debug)) {
-        kernel::log().debug("{} completes {}: socket {}, {}, Information {}", operation_name(tag.op),
-                            pending ? "after STATUS_PENDING" : "inline", tag.socket, ntstatus{status}, information);
+        kernel::log().debug("{} completes {}: socket {}, IRP {}, {}, Information {}", operation_name(tag.op),
+                            pending ? "after STATUS_PENDING" : "inline", tag.socket, static_cast<void*>(irp),
+                            ntstatus{status}, information);
     }
     kernel::verifier::completion_scope verified(irp);
     completion_guard guard;

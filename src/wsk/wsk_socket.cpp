@@ -10,6 +10,7 @@
 #include "wsk/wsk_buf.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_status.hpp"
+#include "wsk/wsk_trace.hpp"
 
 #include <fmt/format.h>
 
@@ -205,6 +206,7 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
             std::lock_guard relock(s.mutex_);
             if (s.phase_ == socket_phase::connecting) {
                 s.phase_ = e == net::error::none ? socket_phase::connected : socket_phase::connect_failed;
+                trace_connected(s, e);
                 if (e == net::error::none && !op->initial.empty() && !op->cancelled) {
                     // WskConnectEx: the initial data goes first, before any
                     // WskSend the driver issues once it sees the connect.
@@ -215,6 +217,7 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
                         {
                             std::lock_guard lock(owner.mutex_);
                             --owner.pending_sends_;
+                            trace_sent(owner, op->initial, n, se);
                             if (se != net::error::none) {
                                 sent = to_ntstatus(se);
                                 if (is_connection_fatal(se)) {

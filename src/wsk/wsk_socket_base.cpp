@@ -5,6 +5,7 @@
 #include "kernel/verifier.hpp"
 #include "runtime/control.hpp"
 #include "runtime/observer.hpp"
+#include "trace/hooks.hpp"
 #include "wsk/wsk_verifier.hpp"
 
 #include <fmt/format.h>
@@ -37,6 +38,7 @@ const char* category_name(socket_category category) noexcept {
 
 void socket_base::publish() {
     observation_ = rt::open_socket_record(static_cast<WSK_SOCKET*>(this));
+    trace::socket_opened(key(), category_name(category_));
     std::lock_guard lock(live_mutex);
     live_sockets().insert(this);
 }
@@ -51,6 +53,7 @@ void socket_base::withdraw() {
     }
     rt::forget_socket_policies(static_cast<WSK_SOCKET*>(this));
     socket_closed(this);
+    trace::socket_closed(key());
 }
 
 void for_each_live_socket(const std::function<void(const socket_base&)>& each) {

@@ -42,6 +42,7 @@ struct connection_socket::io_operation : pending_irp {
 struct connection_socket::send_operation final : io_operation {
     using io_operation::io_operation;
     NTSTATUS then = STATUS_SUCCESS;  // test control: once every byte went, fail with this
+    std::vector<net::const_buffer> kept;  // the pieces, for the capture (wsk_trace.hpp), while one runs
 };
 
 struct connection_socket::receive_operation final : io_operation {
@@ -77,6 +78,7 @@ struct connection_socket::disconnect_operation final : io_operation {
     bool irp_completed = false;             // guarded by the socket's mutex
     bool cancel_posted = false;             // guarded by the socket's mutex
     int owners = 1;                         // the FIN handler, plus a posted cancel (socket's mutex)
+    std::vector<net::const_buffer> kept;    // the final buffer, for the capture (wsk_trace.hpp)
 
     // The FIN is queued behind the sends before it and cannot be taken out of
     // the queue: a cancel completes the IRP now, from an engine thread, and

@@ -8,6 +8,7 @@
 #include "wsk/wsk_buf.hpp"
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_status.hpp"
+#include "wsk/wsk_trace.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -109,6 +110,7 @@ void connection_socket::break_connection_locked(NTSTATUS status) {
         injected_end_ = status;
     }
     forced_closed_ = true;
+    trace_reset(*this);
     host_.close_abortive();
 }
 
@@ -188,6 +190,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             if (r.err == net::error::would_block) {
                 r.err = net::error::none;
             }
+            trace_sent(*this, pieces, r.bytes, r.err);
             if (r.err != net::error::none) {
                 if (is_connection_fatal(r.err)) {
                     forced_closed_ = true;
@@ -220,6 +223,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     ++pending_;
     ++pending_sends_;
     mark_pending(irp);
+    keep_for_trace(op->kept, pieces);
     op->id = host_.async_send_all(pieces, [op](net::error e, std::size_t n) {
         connection_socket& s = op->socket;
         const std::size_t bytes = op->done + n;
@@ -227,6 +231,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
         {
             std::lock_guard relock(s.mutex_);
             --s.pending_sends_;
+            trace_sent(s, op->kept, n, e);
             if (e == net::error::none && !NT_SUCCESS(op->then)) {
                 result = op->then;  // every byte before the break went
                 s.break_connection_locked(result);
@@ -277,6 +282,7 @@ NTSTATUS connection_socket::disconnect(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             forced_closed_ = true;
             fin_sent_ = true;
             peer_closed_ = true;  // nothing left to abort at close
+            trace_reset(*this);
             host_.close_abortive();
         }
         lock.unlock();
@@ -298,10 +304,12 @@ NTSTATUS connection_socket::disconnect(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     mark_pending(irp);
     if (total > 0) {
         ++pending_sends_;
+        keep_for_trace(op->kept, pieces);
         op->id = host_.async_send_all(pieces, [op](net::error e, std::size_t n) {
             connection_socket& s = op->socket;
             std::lock_guard relock(s.mutex_);
             --s.pending_sends_;
+            trace_sent(s, op->kept, n, e);
             op->done = n;
             op->id = 0;
             if (e != net::error::none) {
@@ -327,6 +335,7 @@ NTSTATUS connection_socket::disconnect(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             }
             if (e == net::error::none) {
                 s.fin_sent_ = true;
+                trace_fin_sent(s);
             }
         }
         op->settle(result);
@@ -349,6 +358,7 @@ void connection_socket::start_receive_locked(receive_operation* op) {
         std::size_t bytes = op->done + n;
         {
             std::lock_guard relock(s.mutex_);
+            trace_receive_finished(s, *op, n, e);
             if (op->drain_buffer && e == net::error::none && !op->cancelled && s.phase_ != socket_phase::closing) {
                 s.start_receive_locked(op);  // drop what came and read on
                 return;
@@ -451,6 +461,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
         const auto deadline = std::chrono::steady_clock::now() + grace;
         for (;;) {
             const net::io_result r = host_.try_receive(pieces);
+            trace_received(*this, pieces, r.bytes, r.err);
             if (r.err == net::error::none) {
                 received += r.bytes;
                 advance_pieces(pieces, r.bytes);

@@ -58,40 +58,6 @@ struct posted_receive {
     }
 };
 
-// A WskSendTo that pends: issued from inside one of the provider's
-// completions (a completion routine issuing the next call) it never
-// completes inline, and with the engine in manual mode its host send waits
-// for the test to poll.
-struct pending_send {
-    PWSK_SOCKET socket;
-    const WSK_PROVIDER_DATAGRAM_DISPATCH* dispatch;
-    mdl_buffer buffer{32};
-    WSK_BUF wsk_buf{};
-    SOCKADDR_STORAGE to{};
-    irp_call send;
-    NTSTATUS returned = 0;
-
-    pending_send(PWSK_SOCKET s, const endpoint& destination)
-        : socket(s), dispatch(static_cast<const WSK_PROVIDER_DATAGRAM_DISPATCH*>(s->Dispatch)) {
-        wsk_buf = buffer.wsk_buf();
-        to = sockaddr_of(destination);
-        PIRP outer = IoAllocateIrp(1, FALSE);
-        IoSetCompletionRoutine(
-            outer,
-            [](PDEVICE_OBJECT, PIRP, PVOID context) -> NTSTATUS {
-                auto* self = static_cast<pending_send*>(context);
-                self->returned = self->dispatch->WskSendTo(self->socket, &self->wsk_buf, 0,
-                                                           reinterpret_cast<PSOCKADDR>(&self->to), 0, nullptr,
-                                                           self->send.irp);
-                return STATUS_MORE_PROCESSING_REQUIRED;
-            },
-            this, TRUE, TRUE, TRUE);
-        SOCKADDR_STORAGE local{};
-        dispatch->WskGetLocalAddress(socket, reinterpret_cast<PSOCKADDR>(&local), outer);
-        IoFreeIrp(outer);
-    }
-};
-
 // Runs the test's body with the process-wide engine in manual mode.
 struct manual_engine {
     manual_engine() { wskemu::net::io_engine::instance().configure_manual(); }

@@ -200,6 +200,18 @@ public:
         return status;
     }
 
+    /// WskReceiveFrom of one datagram into a buffer of `capacity` bytes,
+    /// synchronously; the status, and the datagram's bytes in `bytes`.
+    NTSTATUS receive_from(PWSK_SOCKET s, std::size_t capacity, std::vector<unsigned char>& bytes) {
+        mdl_buffer buffer(capacity);
+        WSK_BUF wsk_buf = buffer.wsk_buf();
+        irp_call call;
+        const NTSTATUS status = call.result(
+            dispatch(s)->WskReceiveFrom(s, &wsk_buf, 0, nullptr, nullptr, nullptr, nullptr, call.irp));
+        bytes.assign(buffer.bytes.begin(), buffer.bytes.begin() + static_cast<std::ptrdiff_t>(call.information));
+        return status;
+    }
+
     /// WskControlSocket with a ULONG, with an IRP.
     NTSTATUS set_option(PWSK_SOCKET s, ULONG level, ULONG code, ULONG value) {
         irp_call call;
@@ -245,6 +257,43 @@ public:
     }
 
     std::vector<PWSK_SOCKET> open_;
+};
+
+/// A WskSendTo that pends: issued from inside one of the provider's
+/// completions (a completion routine issuing the next call) it never
+/// completes inline, and with the engine in manual mode its host send waits
+/// for the test to poll.
+struct pending_send {
+    PWSK_SOCKET socket;
+    const WSK_PROVIDER_DATAGRAM_DISPATCH* dispatch;
+    mdl_buffer buffer;
+    WSK_BUF wsk_buf{};
+    SOCKADDR_STORAGE to{};
+    irp_call send;
+    NTSTATUS returned = 0;
+
+    /// Sends `payload` (32 zero bytes by default) to `destination`.
+    pending_send(PWSK_SOCKET s, const net::endpoint& destination,
+                 const std::vector<unsigned char>& payload = std::vector<unsigned char>(32, 0))
+        : socket(s), dispatch(static_cast<const WSK_PROVIDER_DATAGRAM_DISPATCH*>(s->Dispatch)), buffer(payload.size()) {
+        std::copy(payload.begin(), payload.end(), buffer.bytes.begin());
+        wsk_buf = buffer.wsk_buf();
+        to = sockaddr_of(destination);
+        PIRP outer = IoAllocateIrp(1, FALSE);
+        IoSetCompletionRoutine(
+            outer,
+            [](PDEVICE_OBJECT, PIRP, PVOID context) -> NTSTATUS {
+                auto* self = static_cast<pending_send*>(context);
+                self->returned = self->dispatch->WskSendTo(self->socket, &self->wsk_buf, 0,
+                                                           reinterpret_cast<PSOCKADDR>(&self->to), 0, nullptr,
+                                                           self->send.irp);
+                return STATUS_MORE_PROCESSING_REQUIRED;
+            },
+            this, TRUE, TRUE, TRUE);
+        SOCKADDR_STORAGE local{};
+        dispatch->WskGetLocalAddress(socket, reinterpret_cast<PSOCKADDR>(&local), outer);
+        IoFreeIrp(outer);
+    }
 };
 
 /// The fixture: a datagram_client started for each test.
