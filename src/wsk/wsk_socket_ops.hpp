@@ -49,8 +49,22 @@ struct connection_socket::receive_operation final : io_operation {
     std::size_t reserved = 0;        // bytes counted against the plan's receive marks
     NTSTATUS then = STATUS_SUCCESS;  // test control: once the buffer is full, fail with this
     std::vector<net::mutable_buffer> pieces;
+    std::size_t length = 0;          // bytes asked for (after test control's limit)
     net::receive_mode mode = net::receive_mode::some;
     std::unique_ptr<unsigned char[]> drain_buffer;  // WSK_FLAG_DRAIN: bytes read and dropped
+    bool waiting = false;            // in waiting_receives_, behind the event side (socket's mutex)
+
+    // A receive waiting behind the event side has no host operation yet: the
+    // next serve task completes it, cancelled.
+    void cancel_requested() noexcept override {
+        std::lock_guard lock(socket.mutex_);
+        cancelled = true;
+        if (id != 0) {
+            socket.host_.cancel(id);
+        } else if (waiting) {
+            socket.request_serve_locked();
+        }
+    }
 };
 
 struct connection_socket::connect_operation final : io_operation {
