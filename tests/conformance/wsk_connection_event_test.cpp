@@ -17,36 +17,13 @@
 #include <mutex>
 #include <thread>
 
+#include "conformance/support/callback_gate.hpp"
 #include "conformance/support/connection_fixture.hpp"
 
 namespace {
 
 using namespace wskemu::test;
 using wskemu::net::address_family;
-
-// A gate a callback waits at until the test opens it (host primitives: the
-// callback runs at DISPATCH_LEVEL, where a kernel wait is not allowed).
-struct gate {
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool open = false;
-    int waiting = 0;
-    void wait() {
-        std::unique_lock lock(mutex);
-        ++waiting;
-        cv.notify_all();
-        cv.wait_for(lock, 10s, [&] { return open; });
-    }
-    bool wait_for_waiter() {
-        std::unique_lock lock(mutex);
-        return cv.wait_for(lock, 5s, [&] { return waiting > 0; });
-    }
-    void release() {
-        std::lock_guard lock(mutex);
-        open = true;
-        cv.notify_all();
-    }
-};
 
 // The bytes of an indication chain, at most `limit` of them.
 std::vector<unsigned char> bytes_of(PWSK_DATA_INDICATION list, SIZE_T limit = ~SIZE_T{0}) {
