@@ -234,7 +234,7 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
             std::lock_guard relock(s.mutex_);
             if (s.phase_ == socket_phase::connecting) {
                 s.phase_ = e == net::error::none ? socket_phase::connected : socket_phase::connect_failed;
-                if (e == net::error::none) {
+                if (e == net::error::none && !op->creates_socket) {
                     s.connected_locked();  // static events start
                 }
                 if (e == net::error::none && !op->initial.empty() && !op->cancelled) {
@@ -276,6 +276,12 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
         PIRP irp = op->irp();
         if (NT_SUCCESS(result)) {
             s.publish();
+            {
+                // Static events start once the socket is live (their
+                // callbacks check that it is).
+                std::lock_guard relock(s.mutex_);
+                s.connected_locked();
+            }
             WSK_SOCKET* handle = &s;
             io_operation::finish(op, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(handle));
             return;
