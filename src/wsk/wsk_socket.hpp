@@ -80,8 +80,9 @@ public:
     /// WSK_EVENT_DISCONNECT, WSK_EVENT_SEND_BACKLOG) on a connected socket, as
     /// SO_WSK_EVENT_CALLBACK does, without a driver call: for a socket
     /// accepted through WskAcceptEvent, which inherits the connection events
-    /// enabled on its listener (reference §4, "Inheritance"). Call it before
-    /// the driver can see the socket. Events whose callback the socket's client
+    /// enabled on its listener (reference §4, "Inheritance"). Call it once the
+    /// socket is published (callbacks go only to live sockets) and connected,
+    /// before the driver can see it. Events whose callback the socket's client
     /// dispatch lacks stay off. STATUS_SUCCESS (also for an empty mask);
     /// STATUS_INVALID_PARAMETER for a bit that is not a connection event;
     /// STATUS_INVALID_DEVICE_STATE when not connected or closing.
