@@ -443,15 +443,16 @@ void connection_socket::serve() {
                 done.push_back({op, STATUS_CANCELLED, op->done});
                 continue;
             }
-            if (op->drain_buffer) {
+            const bool drain = op->drain_buffer != nullptr;  // runs until the FIN: never satisfied by bytes
+            if (drain) {
                 drop_kept_locked();
             } else {
                 op->done += take_kept_locked(op->pieces);
             }
-            const bool satisfied = op->done == op->length ||
-                                   (op->mode == net::receive_mode::some && op->done > 0 && !op->drain_buffer);
+            const bool satisfied =
+                !drain && (op->done == op->length || (op->mode == net::receive_mode::some && op->done > 0));
             if (satisfied || (peer_closed_ && kept_.empty())) {
-                done.push_back({op, STATUS_SUCCESS, op->drain_buffer ? 0 : op->done});
+                done.push_back({op, STATUS_SUCCESS, drain ? 0 : op->done});
             } else if (forced_closed_) {
                 done.push_back({op, usable_locked(), op->done});
             } else {
