@@ -58,12 +58,14 @@ struct recorder {
     int wrong_irql = 0;
     int wrong_context = 0;
     int overlaps = 0;
+    std::thread::id thread;  // of the last callback
     std::atomic<int> running{0};
     std::vector<std::string> order;  // "receive" / "disconnect", as delivered
     // Returns the status; sets *accepted for a partial accept. Called unlocked.
     std::function<NTSTATUS(PWSK_DATA_INDICATION, SIZE_T, SIZE_T*)> on_receive;
 
     void enter(PVOID context) {
+        thread = std::this_thread::get_id();
         if (running.fetch_add(1) != 0) {
             ++overlaps;
         }
@@ -194,6 +196,7 @@ WSK_CONNECTION_EVENT_SUITE(WskReleaseDataIndication);
 WSK_CONNECTION_EVENT_SUITE(WskDisconnectEvent);
 WSK_CONNECTION_EVENT_SUITE(WskSendBacklogEvent);
 WSK_CONNECTION_EVENT_SUITE(InheritedConnectionEvents);
+WSK_CONNECTION_EVENT_SUITE(ConnectionEventTestControl);
 
 // ---- enabling and disabling ---------------------------------------------------------------
 
@@ -603,6 +606,28 @@ TEST_P(InheritedConnectionEvents, EventsWithoutACallbackStayOff) {
     peer_->shutdown_send();
     ASSERT_TRUE(recorder_.wait_until([&] { return !recorder_.disconnect_flags.empty(); }));
     EXPECT_EQ(receive_now(s, data.size(), WSK_FLAG_WAITALL), data);
+}
+
+// ---- test control (docs/testing.md) ------------------------------------------------------
+
+TEST_P(ConnectionEventTestControl, InDeterministicModeCallbacksRunWhenTheTestThreadDrives) {
+    PWSK_SOCKET s = event_socket(WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT);
+    auto& rt = wskemu::runtime::instance();
+    rt.set_deterministic(true);
+    const auto data = pattern(20000, 7);
+    ASSERT_TRUE(peer_send(data));  // its wait drives the runtime too
+    peer_->shutdown_send();
+    ASSERT_TRUE(rt.run_until(
+        [&] {
+            std::lock_guard lock(recorder_.mutex);
+            return !recorder_.disconnect_flags.empty();
+        },
+        5s));
+    std::lock_guard lock(recorder_.mutex);
+    EXPECT_EQ(recorder_.consumed, data);
+    EXPECT_EQ(recorder_.thread, std::this_thread::get_id()) << "no runtime thread: the test thread ran them";
+    EXPECT_EQ(recorder_.wrong_irql, 0);
+    (void)s;
 }
 
 }  // namespace
