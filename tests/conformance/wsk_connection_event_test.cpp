@@ -505,6 +505,26 @@ TEST_P(WskReleaseDataIndication, APendingListStaysValidUntilReleasedOnce) {
     expect_verifier_reports({"indication.released_twice"});
 }
 
+TEST_P(WskReleaseDataIndication, CloseDoesNotReleaseRetainedListsAndTheVerifierReportsThem) {
+    std::atomic<PWSK_DATA_INDICATION> kept{nullptr};
+    recorder_.on_receive = [&](PWSK_DATA_INDICATION list, SIZE_T, SIZE_T*) {
+        kept = list;
+        return STATUS_PENDING;
+    };
+    PWSK_SOCKET s = event_socket();
+    const auto data = pattern(100, 4);
+    ASSERT_TRUE(peer_send(data));
+    ASSERT_TRUE(recorder_.wait_for_bytes(data.size()));
+    PWSK_DATA_INDICATION list = kept.load();
+    ASSERT_NE(list, nullptr);
+    EXPECT_EQ(close(s), STATUS_SUCCESS);
+    expect_verifier_reports({"indication.not_released"});
+    EXPECT_EQ(bytes_of(list), data) << "still allocated after the close";
+    // Only a test can give the provider's record back now (the leak check would see it).
+    IoFreeMdl(list->Buffer.Mdl);
+    ExFreePoolWithTag(list, 0x436B7357);  // the records' tag, "WskC"
+}
+
 // ---- WskDisconnectEvent ---------------------------------------------------------------------
 
 TEST_P(WskDisconnectEvent, AGracefulPeerCloseIsIndicatedAfterTheData) {
