@@ -137,6 +137,30 @@ struct connection_socket::disconnect_operation final : io_operation {
 namespace socket_limits {
 constexpr std::size_t drain_buffer_size = 4096;
 constexpr std::size_t max_connect_data = 65535;  // WskConnectEx's limit
+// The tag of the provider's data records ("WskC").
+constexpr ULONG record_tag = 0x436B7357;
+// One host read of the event side.
+constexpr std::size_t scratch_size = 65536;
+// Most records one indication chain carries.
+constexpr std::size_t max_chain = 8;
+// The event side reads ahead while the provider holds fewer bytes than this.
+constexpr std::size_t read_ahead_limit = 256 * 1024;
+// Bytes the driver retains on a socket from which indications carry
+// WSK_FLAG_RELEASE_ASAP.
+constexpr std::size_t release_asap_bytes = 1024 * 1024;
 }  // namespace socket_limits
+
+/// Received bytes the provider holds: the WSK_DATA_INDICATION the driver sees
+/// first (so a PWSK_DATA_INDICATION is its record), then the payload, which
+/// the indication's MDL describes. Buffer.Offset/Length are the bytes not
+/// consumed yet.
+struct data_record {
+    WSK_DATA_INDICATION indication;
+    std::size_t size;  // payload bytes
+    bool push;         // the host had nothing more right after these bytes
+
+    unsigned char* payload() noexcept { return reinterpret_cast<unsigned char*>(this + 1); }
+    std::size_t remaining() const noexcept { return indication.Buffer.Length; }
+};
 
 }  // namespace wskemu::wsk
