@@ -1,8 +1,8 @@
 // Conformance tests of the event callbacks of WSK connection sockets
 // (src/wsk/wsk_socket_events.cpp, wsk_socket_indications.cpp) against a real
-// loopback TCP peer: SO_WSK_EVENT_CALLBACK on connection sockets, static events, WskReceiveEvent
-// with WSK_DATA_INDICATION chains and its three answers, WskRelease,
-// precedence of WskReceive, WskDisconnectEvent, WskSendBacklogEvent, the
+// loopback TCP peer: SO_WSK_EVENT_CALLBACK on connection sockets, static
+// events, WskReceiveEvent with WSK_DATA_INDICATION chains and its three
+// answers, WskRelease, precedence of WskReceive, WskDisconnectEvent, WskSendBacklogEvent, the
 // inheritance hook for accepted sockets, and the races with close and
 // disable (reference §4).
 #include <gtest/gtest.h>
