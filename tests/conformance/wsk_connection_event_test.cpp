@@ -182,7 +182,21 @@ protected:
         return {buffer.bytes.begin(), buffer.bytes.begin() + static_cast<std::ptrdiff_t>(call.information)};
     }
 
+    // A socket (into `s`) whose receive event keeps every list; the peer
+    // sends `data`; the list that carried it (the last one kept).
+    PWSK_DATA_INDICATION retain(PWSK_SOCKET& s, const std::vector<unsigned char>& data) {
+        recorder_.on_receive = [this](PWSK_DATA_INDICATION list, SIZE_T, SIZE_T*) {
+            last_kept_ = list;
+            return STATUS_PENDING;
+        };
+        s = event_socket();
+        EXPECT_TRUE(peer_send(data));
+        EXPECT_TRUE(recorder_.wait_for_bytes(data.size()));
+        return last_kept_.load();
+    }
+
     recorder recorder_;
+    std::atomic<PWSK_DATA_INDICATION> last_kept_{nullptr};
 };
 
 #define WSK_CONNECTION_EVENT_SUITE(name)                                                                     \
@@ -485,16 +499,9 @@ TEST_P(WskReceiveEvent, RetainingManyBytesSetsReleaseAsap) {
 // ---- WskRelease -----------------------------------------------------------------------------
 
 TEST_P(WskReleaseDataIndication, APendingListStaysValidUntilReleasedOnce) {
-    std::atomic<PWSK_DATA_INDICATION> kept{nullptr};
-    recorder_.on_receive = [&](PWSK_DATA_INDICATION list, SIZE_T, SIZE_T*) {
-        kept = list;
-        return STATUS_PENDING;
-    };
-    PWSK_SOCKET s = event_socket();
+    PWSK_SOCKET s = nullptr;
     const auto data = pattern(500, 2);
-    ASSERT_TRUE(peer_send(data));
-    ASSERT_TRUE(recorder_.wait_for_bytes(data.size()));
-    PWSK_DATA_INDICATION list = kept.load();
+    PWSK_DATA_INDICATION list = retain(s, data);
     ASSERT_NE(list, nullptr);
     EXPECT_GE(socket_of(s).retained_indications(), 1u);
     EXPECT_EQ(bytes_of(list), data) << "still the driver's to read after the callback returned";
@@ -506,16 +513,9 @@ TEST_P(WskReleaseDataIndication, APendingListStaysValidUntilReleasedOnce) {
 }
 
 TEST_P(WskReleaseDataIndication, CloseDoesNotReleaseRetainedListsAndTheVerifierReportsThem) {
-    std::atomic<PWSK_DATA_INDICATION> kept{nullptr};
-    recorder_.on_receive = [&](PWSK_DATA_INDICATION list, SIZE_T, SIZE_T*) {
-        kept = list;
-        return STATUS_PENDING;
-    };
-    PWSK_SOCKET s = event_socket();
+    PWSK_SOCKET s = nullptr;
     const auto data = pattern(100, 4);
-    ASSERT_TRUE(peer_send(data));
-    ASSERT_TRUE(recorder_.wait_for_bytes(data.size()));
-    PWSK_DATA_INDICATION list = kept.load();
+    PWSK_DATA_INDICATION list = retain(s, data);
     ASSERT_NE(list, nullptr);
     EXPECT_EQ(close(s), STATUS_SUCCESS);
     expect_verifier_reports({"indication.not_released"});
