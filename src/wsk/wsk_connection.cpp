@@ -7,7 +7,6 @@
 #include "kernel/verifier.hpp"
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_irp.hpp"
-#include "wsk/wsk_verifier.hpp"
 
 #include <atomic>
 
@@ -100,10 +99,7 @@ NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags,
 }
 
 NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndication) {
-    enter(Socket, "WskRelease", WSKEMU_CALLER());
-    // Receive events, which hand lists out, are not implemented yet; the
-    // verifier's bookkeeping of retained lists is all there is to release.
-    return indication_released(Socket, DataIndication) ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+    return enter(Socket, "WskRelease", WSKEMU_CALLER()).release(DataIndication);
 }
 
 NTSTATUS WSKAPI wsk_connect_ex(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {

@@ -27,8 +27,11 @@ using socket_limits::max_connect_data;
 // ---- life ----------------------------------------------------------------------
 
 connection_socket::connection_socket(registration_state& registration, net::address_family family, PVOID context,
-                                     const WSK_CLIENT_CONNECTION_DISPATCH* dispatch)
-    : socket_base(socket_category::connection, registration, context), family_(family), client_dispatch_(dispatch) {}
+                                     const WSK_CLIENT_CONNECTION_DISPATCH* dispatch, ULONG static_events)
+    : socket_base(socket_category::connection, registration, context),
+      family_(family),
+      client_dispatch_(dispatch),
+      events_(static_events) {}
 
 connection_socket::~connection_socket() = default;
 
@@ -42,7 +45,8 @@ NTSTATUS connection_socket::create(registration_state& registration, ADDRESS_FAM
     if (!net_family || socket_type != SOCK_STREAM || protocol != IPPROTO_TCP) {
         return complete_irp(irp, STATUS_INVALID_PARAMETER, 0);
     }
-    auto* socket = new connection_socket(registration, *net_family, context, dispatch);
+    auto* socket = new connection_socket(registration, *net_family, context, dispatch,
+                                         static_events_for(registration, category_of));
     if (const net::error e = socket->host_.open(*net_family); e != net::error::none) {
         delete socket;
         return complete_irp(irp, to_ntstatus(e), 0);
@@ -69,7 +73,7 @@ void connection_socket::operation_finished() {
     {
         std::lock_guard lock(mutex_);
         --pending_;
-        if (pending_ == 0 && close_irp_ != nullptr) {
+        if (pending_ == 0 && events_closed_ && close_irp_ != nullptr) {
             close_irp = close_irp_;
             close_irp_ = nullptr;
         }
@@ -83,6 +87,7 @@ NTSTATUS connection_socket::finish_close(PIRP irp, bool pending) {
     // Completions of this socket's calls that test control deferred come
     // before the close's own: no completion follows a completed close.
     rt::flush_socket(key());
+    release_event_side();
     registration_state& reg = registration();
     withdraw();
     delete this;
@@ -112,7 +117,31 @@ NTSTATUS connection_socket::close(PIRP irp) {
     } else {
         host_.close_graceful();
     }
-    if (pending_ == 0) {
+    // Receives waiting behind the event side have no host operation to cancel.
+    for (receive_operation* op : waiting_receives_) {
+        op->cancelled = true;
+    }
+    if (!waiting_receives_.empty()) {
+        request_serve_locked();
+    }
+    lock.unlock();
+    // No callback starts from now on; the close goes on once none runs.
+    events_.close([this] {
+        PIRP close_irp = nullptr;
+        {
+            std::lock_guard relock(mutex_);
+            events_closed_ = true;
+            if (pending_ == 0 && close_irp_ != nullptr) {
+                close_irp = close_irp_;
+                close_irp_ = nullptr;
+            }
+        }
+        if (close_irp != nullptr) {
+            finish_close(close_irp, true);
+        }
+    });
+    lock.lock();
+    if (pending_ == 0 && events_closed_) {
         lock.unlock();
         return finish_close(irp, false);
     }
@@ -207,6 +236,9 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
             if (s.phase_ == socket_phase::connecting) {
                 s.phase_ = e == net::error::none ? socket_phase::connected : socket_phase::connect_failed;
                 trace_connected(s, e);
+                if (e == net::error::none && !op->creates_socket) {
+                    s.connected_locked();  // static events start
+                }
                 if (e == net::error::none && !op->initial.empty() && !op->cancelled) {
                     // WskConnectEx: the initial data goes first, before any
                     // WskSend the driver issues once it sees the connect.
@@ -247,6 +279,12 @@ NTSTATUS connection_socket::start_connect_locked(const net::endpoint& remote, PI
         PIRP irp = op->irp();
         if (NT_SUCCESS(result)) {
             s.publish();
+            {
+                // Static events start once the socket is live (their
+                // callbacks check that it is).
+                std::lock_guard relock(s.mutex_);
+                s.connected_locked();
+            }
             WSK_SOCKET* handle = &s;
             io_operation::finish(op, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(handle));
             return;
@@ -295,7 +333,8 @@ NTSTATUS connection_socket::create_connected(registration_state& registration, U
     if (!NT_SUCCESS(status)) {
         return complete_irp(irp, status, 0);
     }
-    auto* socket = new connection_socket(registration, local_ep.family, context, dispatch);
+    auto* socket = new connection_socket(registration, local_ep.family, context, dispatch,
+                                         static_events_for(registration, category_of));
     net::error e = socket->host_.open(local_ep.family);
     if (e == net::error::none) {
         e = socket->host_.bind(local_ep);

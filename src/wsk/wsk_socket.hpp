@@ -9,11 +9,14 @@
 #include <wsk.h>
 
 #include "net/tcp_socket.hpp"
+#include "wsk/wsk_events.hpp"
 #include "wsk/wsk_socket_base.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
+#include <unordered_set>
 #include <vector>
 
 namespace wskemu::wsk {
@@ -27,6 +30,17 @@ enum class socket_phase {
     connect_failed,  // a connect failed or was cancelled: only close (decision, docs/semantics.md)
     closing,         // WskCloseSocket called
 };
+
+/// Verifier sub-codes (parameter 1 of DRIVER_VERIFIER_DETECTED_VIOLATION) for
+/// connection sockets; parameter 2 is the PWSK_SOCKET.
+enum connection_violation : ULONG_PTR {
+    // WskReceiveEvent returned other than SUCCESS, PENDING, DATA_NOT_ACCEPTED (P3: the status).
+    receive_event_bad_status = 0x3120,
+    // WskReceiveEvent returned SUCCESS with *BytesAccepted > BytesIndicated (P3: accepted, P4: indicated).
+    receive_event_accepted_too_much = 0x3121,
+};
+
+struct data_record;
 
 class connection_socket final : public socket_base {
 public:
@@ -58,14 +72,34 @@ public:
     NTSTATUS control(WSK_CONTROL_SOCKET_TYPE type, ULONG code, ULONG level, SIZE_T input_size, PVOID input,
                      SIZE_T output_size, PVOID output, SIZE_T* output_size_returned, PIRP irp);
 
-    /// The client dispatch given to WskSocket (for event callbacks, which
-    /// are not implemented yet).
+    /// WskRelease: returns a WSK_DATA_INDICATION list the driver kept by
+    /// returning STATUS_PENDING from WskReceiveEvent.
+    NTSTATUS release(PWSK_DATA_INDICATION list);
+
+    /// Enables the connection events in `event_mask` (WSK_EVENT_RECEIVE,
+    /// WSK_EVENT_DISCONNECT, WSK_EVENT_SEND_BACKLOG) on a connected socket, as
+    /// SO_WSK_EVENT_CALLBACK does, without a driver call: for a socket
+    /// accepted through WskAcceptEvent, which inherits the connection events
+    /// enabled on its listener (reference §4, "Inheritance"). Call it once the
+    /// socket is published (callbacks go only to live sockets) and connected,
+    /// before the driver can see it. Events whose callback the socket's client
+    /// dispatch lacks stay off. STATUS_SUCCESS (also for an empty mask);
+    /// STATUS_INVALID_PARAMETER for a bit that is not a connection event;
+    /// STATUS_INVALID_DEVICE_STATE when not connected or closing.
+    NTSTATUS enable_inherited_events(ULONG event_mask);
+
+    /// The client dispatch given to WskSocket (its event callbacks).
     const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch() const noexcept { return client_dispatch_; }
 
     void injected_failure(operation op, NTSTATUS status) override;
 
     /// For tests: the host socket.
     net::tcp_socket& host_socket() noexcept { return host_; }
+    /// For tests: indication elements the driver retains (not yet released).
+    std::size_t retained_indications();
+    /// For tests: bytes the provider holds for the next WskReceive or
+    /// indication (refused, partly accepted, or read ahead).
+    std::size_t kept_bytes();
 
     connection_socket(const connection_socket&) = delete;
     connection_socket& operator=(const connection_socket&) = delete;
@@ -100,7 +134,7 @@ private:
     struct disconnect_operation;
 
     connection_socket(registration_state& registration, net::address_family family, PVOID context,
-                      const WSK_CLIENT_CONNECTION_DISPATCH* dispatch);
+                      const WSK_CLIENT_CONNECTION_DISPATCH* dispatch, ULONG static_events);
     ~connection_socket() override;
 
     // The status every call but close gets in the current state, or
@@ -118,10 +152,55 @@ private:
     // `initial` is WskConnectEx's data.
     NTSTATUS start_connect_locked(const net::endpoint& remote, PIRP irp, bool creates_socket,
                                   std::vector<net::const_buffer> initial);
+    // A receive IRP completed or failed (taken out of every list): completes
+    // it, lets indications resume, releases its hold.
+    void finish_receive(receive_operation* op, NTSTATUS status, std::size_t bytes);
+
+    // ---- event callbacks (wsk_socket_events.cpp)
+    // WskControlSocket(SO_WSK_EVENT_CALLBACK).
+    NTSTATUS control_events(SIZE_T input_size, PVOID input, PIRP irp);
+    // The events the client dispatch has a callback for.
+    ULONG deliverable_events() const noexcept;
+    // After `enabled_now` were turned on: delivery starts.
+    void events_enabled(ULONG enabled_now);
+    // The connect completed: static events start. Lock held.
+    void connected_locked();
+    // The ideal send backlog may have changed (enabled, connected, SO_SNDBUF):
+    // WskSendBacklogEvent hears a new value. Lock held.
+    void send_backlog_changed_locked();
+    // What the event side does next: serve waiting receives, indicate kept
+    // data, report the peer's disconnect, or read ahead. Any thread; lock held.
+    void pump_locked();
+    // True while the event side owns the next bytes of the stream (a host
+    // read of its own, a chain on its way to the driver, a serve task): a
+    // WskReceive then waits for it. Lock held.
+    bool event_side_busy_locked() const noexcept;
+    // Queues a WskReceive behind the event side. Lock held; returns STATUS_PENDING.
+    NTSTATUS wait_for_event_side_locked(PIRP irp, std::vector<net::mutable_buffer> pieces, bool wait_all,
+                                        bool drain);
+    // Copies kept bytes into `pieces` (advanced past them); the count. Lock held.
+    std::size_t take_kept_locked(std::vector<net::mutable_buffer>& pieces);
+    // Frees every kept record (WSK_FLAG_DRAIN, close). Lock held.
+    void drop_kept_locked();
+    // A WskReceive completed: indications resume (kept data first).
+    void resume_after_receive();
+    void request_serve_locked();
+    void start_event_receive_locked();
+    void on_event_received(net::error e, std::size_t n);
+    // The task behind request_serve_locked: waiting receives, then one chain.
+    void serve();
+    void deliver_chain(std::vector<data_record*> chain);
+    void deliver_disconnect(bool abortive);
+    void deliver_send_backlog();
+    data_record* record_from_scratch(std::size_t bytes, bool push);
+    static void free_record(data_record* record);
+    // At the close's end: kept data freed, retained lists reported.
+    void release_event_side();
 
     const net::address_family family_;
     const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch_;
     net::tcp_socket host_;
+    socket_events events_;
 
     std::mutex mutex_;
     socket_phase phase_ = socket_phase::open;
@@ -138,6 +217,23 @@ private:
     std::uint64_t bytes_sent_ = 0;            // handed to the host, for peer_reset_after_sent
     std::uint64_t bytes_received_ = 0;        // completed receives, for the receive marks
     std::uint64_t receive_reserved_ = 0;      // bytes pending receives may still bring
+    // Event callbacks (wsk_socket_events.cpp); guarded by mutex_.
+    bool events_closed_ = false;        // close: no callback runs any more
+    bool event_receive_ = false;        // the event side's host read is in flight
+    net::op_id event_op_ = 0;
+    bool chain_in_flight_ = false;      // records out of kept_, on their way to WskReceiveEvent
+    bool serve_posted_ = false;         // a serve task is queued
+    bool receive_stopped_ = false;      // partial accept / DATA_NOT_ACCEPTED: no indication until a WskReceive
+    bool peer_aborted_ = false;         // the peer reset the connection
+    bool disconnect_indicated_ = false;
+    bool dead_indicated_ = false;       // a NULL indication went out
+    std::size_t backlog_indicated_ = 0; // the ideal send backlog last indicated
+    std::deque<data_record*> kept_;     // read, not consumed: first to the next WskReceive or indication
+    std::size_t kept_bytes_ = 0;
+    std::unordered_set<data_record*> retained_;  // indicated with STATUS_PENDING, not released
+    std::size_t retained_bytes_ = 0;
+    std::deque<receive_operation*> waiting_receives_;  // WskReceive IRPs behind the event side
+    std::vector<unsigned char> scratch_;  // the event side's host reads land here
 };
 
 /// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).

@@ -2,6 +2,7 @@
 #include "wsk/wsk_socket_base.hpp"
 
 #include "kernel/bug_check.hpp"
+#include "kernel/log.hpp"
 #include "kernel/verifier.hpp"
 #include "runtime/control.hpp"
 #include "runtime/observer.hpp"
@@ -11,6 +12,8 @@
 #include <fmt/format.h>
 
 #include <mutex>
+#include <set>
+#include <tuple>
 #include <unordered_set>
 
 namespace wskemu::wsk {
@@ -106,6 +109,21 @@ socket_base& live_socket(PWSK_SOCKET socket, socket_category category, const cha
             details);
     }
     return s;
+}
+
+void log_unsupported_control(socket_category category, WSK_CONTROL_SOCKET_TYPE type, ULONG level, ULONG code) {
+    static std::mutex mutex;
+    static std::set<std::tuple<socket_category, int, ULONG, ULONG>> seen;
+    {
+        std::lock_guard lock(mutex);
+        if (!seen.emplace(category, static_cast<int>(type), level, code).second) {
+            return;
+        }
+    }
+    kernel::log().warn("WskControlSocket on a {} socket: {} level {:#x}, code {:#x} is not supported: "
+                       "STATUS_NOT_SUPPORTED",
+                       category_name(category),
+                       type == WskIoctl ? "ioctl" : type == WskSetOption ? "set option" : "get option", level, code);
 }
 
 }  // namespace wskemu::wsk

@@ -142,4 +142,8 @@ bool is_live_socket(const WSK_SOCKET* socket) noexcept;
 /// sockets cannot be freed meanwhile; @p each must not call back into it).
 void for_each_live_socket(const std::function<void(const socket_base&)>& each);
 
+/// Logs, once per (category, request type, level, code), that WskControlSocket
+/// does not support the request and returns STATUS_NOT_SUPPORTED.
+void log_unsupported_control(socket_category category, WSK_CONTROL_SOCKET_TYPE type, ULONG level, ULONG code);
+
 }  // namespace wskemu::wsk

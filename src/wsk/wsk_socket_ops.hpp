@@ -50,8 +50,22 @@ struct connection_socket::receive_operation final : io_operation {
     std::size_t reserved = 0;        // bytes counted against the plan's receive marks
     NTSTATUS then = STATUS_SUCCESS;  // test control: once the buffer is full, fail with this
     std::vector<net::mutable_buffer> pieces;
+    std::size_t length = 0;          // bytes asked for (after test control's limit)
     net::receive_mode mode = net::receive_mode::some;
     std::unique_ptr<unsigned char[]> drain_buffer;  // WSK_FLAG_DRAIN: bytes read and dropped
+    bool waiting = false;            // in waiting_receives_, behind the event side (socket's mutex)
+
+    // A receive waiting behind the event side has no host operation yet: the
+    // next serve task completes it, cancelled.
+    void cancel_requested() noexcept override {
+        std::lock_guard lock(socket.mutex_);
+        cancelled = true;
+        if (id != 0) {
+            socket.host_.cancel(id);
+        } else if (waiting) {
+            socket.request_serve_locked();
+        }
+    }
 };
 
 struct connection_socket::connect_operation final : io_operation {
@@ -125,6 +139,30 @@ struct connection_socket::disconnect_operation final : io_operation {
 namespace socket_limits {
 constexpr std::size_t drain_buffer_size = 4096;
 constexpr std::size_t max_connect_data = 65535;  // WskConnectEx's limit
+// The tag of the provider's data records ("WskC").
+constexpr ULONG record_tag = 0x436B7357;
+// One host read of the event side.
+constexpr std::size_t scratch_size = 65536;
+// Most records one indication chain carries.
+constexpr std::size_t max_chain = 8;
+// The event side reads ahead while the provider holds fewer bytes than this.
+constexpr std::size_t read_ahead_limit = 256 * 1024;
+// Bytes the driver retains on a socket from which indications carry
+// WSK_FLAG_RELEASE_ASAP.
+constexpr std::size_t release_asap_bytes = 1024 * 1024;
 }  // namespace socket_limits
+
+/// Received bytes the provider holds: the WSK_DATA_INDICATION the driver sees
+/// first (so a PWSK_DATA_INDICATION is its record), then the payload, which
+/// the indication's MDL describes. Buffer.Offset/Length are the bytes not
+/// consumed yet.
+struct data_record {
+    WSK_DATA_INDICATION indication;
+    std::size_t size;  // payload bytes
+    bool push;         // the host had nothing more right after these bytes
+
+    unsigned char* payload() noexcept { return reinterpret_cast<unsigned char*>(this + 1); }
+    std::size_t remaining() const noexcept { return indication.Buffer.Length; }
+};
 
 }  // namespace wskemu::wsk

@@ -379,10 +379,11 @@ void connection_socket::start_receive_locked(receive_operation* op) {
                 result = s.ended_status_locked(e, op->cancelled, to_ntstatus(e));
                 if (is_connection_fatal(e)) {
                     s.forced_closed_ = true;
+                    s.peer_aborted_ = true;
                 }
             }
         }
-        io_operation::finish(op, result, bytes);
+        s.finish_receive(op, result, bytes);
     };
     if (op->drain_buffer) {
         const net::mutable_buffer scratch{op->drain_buffer.get(), drain_buffer_size};
@@ -390,6 +391,13 @@ void connection_socket::start_receive_locked(receive_operation* op) {
     } else {
         op->id = host_.async_receive(op->pieces, op->mode, std::move(handler));
     }
+}
+
+void connection_socket::finish_receive(receive_operation* op, NTSTATUS status, std::size_t bytes) {
+    complete_pending(op->irp(), status, bytes);
+    delete op;
+    resume_after_receive();
+    operation_finished();
 }
 
 NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
@@ -417,11 +425,25 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if (NT_SUCCESS(status) && drain && total != 0) {
         status = STATUS_INVALID_PARAMETER;
     }
-    if (!NT_SUCCESS(status) || (total == 0 && !drain) || peer_closed_) {
-        // A zero-length receive, or one after the peer's FIN: completes now,
-        // with 0 bytes.
+    if (!NT_SUCCESS(status)) {
         lock.unlock();
         return complete_irp(irp, status, 0);
+    }
+    // The event side owns the next bytes (its read, or a chain the driver is
+    // being shown): this receive waits for it, and gets what it leaves first.
+    if (event_side_busy_locked() || (!kept_.empty() && !may_complete_inline())) {
+        return wait_for_event_side_locked(irp, std::move(pieces), wait_all, drain);
+    }
+    if (drain) {
+        drop_kept_locked();
+    }
+    if ((total == 0 && !drain) || (peer_closed_ && kept_.empty())) {
+        // A zero-length receive, or one after the peer's FIN: completes now,
+        // with 0 bytes (and lets indications resume).
+        lock.unlock();
+        const NTSTATUS completed = complete_irp(irp, status, 0);
+        resume_after_receive();
+        return completed;
     }
     transfer_limit limit{total};
     if (!drain) {
@@ -445,18 +467,24 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     // A receive that ends in a break first fills its (limited) buffer.
     const bool fill = wait_all || !NT_SUCCESS(limit.then);
     const std::size_t reserved = drain ? 0 : total;
-    std::size_t received = 0;
+    // Completes inline (WAITALL: once the buffer is full).
+    auto finish_inline = [&](NTSTATUS result, std::size_t bytes) {
+        received_locked(reserved, bytes);
+        if (NT_SUCCESS(result) && !NT_SUCCESS(limit.then) && bytes == total) {
+            result = limit.then;
+            break_connection_locked(result);
+        }
+        lock.unlock();
+        const NTSTATUS completed = complete_irp(irp, result, bytes);
+        resume_after_receive();
+        return completed;
+    };
+    // Bytes the provider kept (refused by the receive event, or read ahead) come first.
+    std::size_t received = drain ? 0 : take_kept_locked(pieces);
+    if (received > 0 && (received == total || !fill || peer_closed_)) {
+        return finish_inline(STATUS_SUCCESS, received);
+    }
     if (!drain && pending_receives_ == 0 && may_complete_inline()) {
-        // Completes inline with what is there (WAITALL: once the buffer is full).
-        auto finish_inline = [&](NTSTATUS result, std::size_t bytes) {
-            received_locked(reserved, bytes);
-            if (NT_SUCCESS(result) && !NT_SUCCESS(limit.then) && bytes == total) {
-                result = limit.then;
-                break_connection_locked(result);
-            }
-            lock.unlock();
-            return complete_irp(irp, result, bytes);
-        };
         const auto grace = grace_for_call();
         const auto deadline = std::chrono::steady_clock::now() + grace;
         for (;;) {
@@ -474,6 +502,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             } else if (r.err != net::error::would_block) {
                 if (is_connection_fatal(r.err)) {
                     forced_closed_ = true;
+                    peer_aborted_ = true;
                 }
                 return finish_inline(to_ntstatus(r.err), received);
             }
@@ -487,6 +516,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     }
     auto* op = new receive_operation(*this, irp);
     op->done = received;
+    op->length = total;
     op->pieces = std::move(pieces);
     op->mode = fill ? net::receive_mode::all : net::receive_mode::some;
     op->reserved = reserved;

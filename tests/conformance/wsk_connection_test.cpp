@@ -920,7 +920,7 @@ TEST_P(WskControlSocket, AddressSharingOptionsOnlyBeforeBind) {
     EXPECT_EQ(control_helper::set(s, SOL_SOCKET, SO_KEEPALIVE, 1, call), STATUS_SUCCESS) << "others stay settable";
 }
 
-TEST_P(WskControlSocket, BadBuffersFailWithInvalidParameterAndUnknownCodesAreNotImplemented) {
+TEST_P(WskControlSocket, BadBuffersFailWithInvalidParameterAndUnknownCodesAreNotSupported) {
     PWSK_SOCKET s = make_socket();
     const auto* d = dispatch(s);
     irp_call call;
@@ -939,7 +939,7 @@ TEST_P(WskControlSocket, BadBuffersFailWithInvalidParameterAndUnknownCodesAreNot
     call.arm();
     EXPECT_EQ(call.result(d->Basic.WskControlSocket(s, WskSetOption, SO_BROADCAST, SOL_SOCKET, sizeof(value), &value,
                                                     0, nullptr, nullptr, call.irp)),
-              STATUS_NOT_IMPLEMENTED);
+              STATUS_NOT_SUPPORTED);
 }
 
 

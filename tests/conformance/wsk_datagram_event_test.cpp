@@ -13,6 +13,7 @@
 
 #include <future>
 
+#include "conformance/support/callback_gate.hpp"
 #include "conformance/support/datagram_fixture.hpp"
 #include "wsk/wsk_datagram.hpp"
 
@@ -21,31 +22,6 @@ namespace {
 using namespace wskemu::test;
 using wskemu::net::address_family;
 using wskemu::net::endpoint;
-
-// A gate a callback waits at until the test opens it (host primitives: the
-// callback runs at DISPATCH_LEVEL, where a kernel wait with a timeout is not
-// allowed).
-struct gate {
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool open = false;
-    int waiting = 0;
-    void wait() {
-        std::unique_lock lock(mutex);
-        ++waiting;
-        cv.notify_all();
-        cv.wait_for(lock, 10s, [&] { return open; });
-    }
-    bool wait_for_waiter() {
-        std::unique_lock lock(mutex);
-        return cv.wait_for(lock, 5s, [&] { return waiting > 0; });
-    }
-    void release() {
-        std::lock_guard lock(mutex);
-        open = true;
-        cv.notify_all();
-    }
-};
 
 class event_test : public datagram_family_test {
 protected:

@@ -10,9 +10,11 @@
 #include <wskemu/leak_report.hpp>
 #include <wskemu/verifier.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "conformance/support/loopback_peer.hpp"
@@ -62,6 +64,17 @@ bool raised(Body&& body) {
     return false;
 }
 
+// A receive event that keeps every list it is given (STATUS_PENDING).
+std::atomic<PWSK_DATA_INDICATION> retained_list{nullptr};
+NTSTATUS WSKAPI retain_every_list(PVOID, ULONG, PWSK_DATA_INDICATION list, SIZE_T, SIZE_T*) {
+    if (list == nullptr) {
+        return STATUS_SUCCESS;
+    }
+    retained_list = list;
+    return STATUS_PENDING;
+}
+const WSK_CLIENT_CONNECTION_DISPATCH retaining_events = {retain_every_list, nullptr, nullptr};
+
 // A registered client with one socket connected to a loopback peer.
 class WskVerifier : public kernel_test {
 protected:
@@ -92,7 +105,7 @@ protected:
         irp_call call;
         const NTSTATUS returned = wsk_.Provider.Dispatch->WskSocket(
             wsk_.Provider.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, nullptr,
-            &connection_events, nullptr, nullptr, nullptr, call.irp);
+            &retaining_events, nullptr, nullptr, nullptr, call.irp);
         EXPECT_EQ(call.result(returned), STATUS_SUCCESS);
         return reinterpret_cast<PWSK_SOCKET>(call.information);
     }
@@ -108,6 +121,29 @@ protected:
         EXPECT_EQ(call.result(table(s)->WskConnect(s, reinterpret_cast<PSOCKADDR>(&remote), 0, call.irp)),
                   STATUS_SUCCESS);
         return s;
+    }
+
+    // A list the receive event of the test's socket retained: the peer sends
+    // a byte with the event on, and the event is turned off again.
+    PWSK_DATA_INDICATION retain_one() {
+        retained_list = nullptr;
+        PWSK_SOCKET s = wsk_.Socket;
+        WSK_EVENT_CALLBACK_CONTROL control{const_cast<PNPIID>(&NPI_WSK_INTERFACE_ID), WSK_EVENT_RECEIVE};
+        EXPECT_EQ(table(s)->Basic.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET,
+                                                   sizeof(control), &control, 0, nullptr, nullptr, nullptr),
+                  STATUS_SUCCESS);
+        EXPECT_TRUE(peer_->send("x", 1));
+        for (int i = 0; i < 1000 && retained_list.load() == nullptr; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        control.EventMask = WSK_EVENT_DISABLE | WSK_EVENT_RECEIVE;
+        irp_call call;
+        EXPECT_EQ(call.result(table(s)->Basic.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET,
+                                                               sizeof(control), &control, 0, nullptr, nullptr,
+                                                               call.irp)),
+                  STATUS_SUCCESS);
+        EXPECT_NE(retained_list.load(), nullptr);
+        return retained_list.load();
     }
 
     static const WSK_PROVIDER_CONNECTION_DISPATCH* table(PWSK_SOCKET s) {
@@ -291,23 +327,21 @@ TEST_F(WskVerifier, SocketFunctionOfAnotherCategory) {
 // ---- indication lists (handed out by the provider's receive event) ----------------------
 
 TEST_F(WskVerifier, IndicationListReleasedTwice) {
-    WSK_DATA_INDICATION list{};
-    wskemu::wsk::indication_retained(wsk_.Socket, &list);  // what a receive event returning STATUS_PENDING does
-    EXPECT_EQ(VfReleaseIndicationTwice(&wsk_, &list, FALSE), STATUS_INVALID_PARAMETER);
-    expect_one_report("indication.released_twice", "WskRelease", &list);
-    wskemu::wsk::indication_retained(wsk_.Socket, &list);
-    EXPECT_EQ(VfReleaseIndicationTwice(&wsk_, &list, TRUE), STATUS_SUCCESS);
+    PWSK_DATA_INDICATION list = retain_one();
+    EXPECT_EQ(VfReleaseIndicationTwice(&wsk_, list, FALSE), STATUS_INVALID_PARAMETER);
+    expect_one_report("indication.released_twice", "WskRelease", list);
+    list = retain_one();
+    EXPECT_EQ(VfReleaseIndicationTwice(&wsk_, list, TRUE), STATUS_SUCCESS);
     expect_clean();
     EXPECT_EQ(wskemu::wsk::retained_indications(), 0u);
 }
 
 TEST_F(WskVerifier, IndicationListReleasedOnAnotherSocket) {
     PWSK_SOCKET other = open_socket();
-    WSK_DATA_INDICATION list{};
-    wskemu::wsk::indication_retained(wsk_.Socket, &list);
-    EXPECT_EQ(VfReleaseIndicationOnOtherSocket(&wsk_, other, &list, FALSE), STATUS_INVALID_PARAMETER);
-    expect_one_report("indication.wrong_socket", "WskRelease", &list);
-    EXPECT_EQ(VfReleaseIndicationOnOtherSocket(&wsk_, other, &list, TRUE), STATUS_SUCCESS);
+    PWSK_DATA_INDICATION list = retain_one();
+    EXPECT_EQ(VfReleaseIndicationOnOtherSocket(&wsk_, other, list, FALSE), STATUS_INVALID_PARAMETER);
+    expect_one_report("indication.wrong_socket", "WskRelease", list);
+    EXPECT_EQ(VfReleaseIndicationOnOtherSocket(&wsk_, other, list, TRUE), STATUS_SUCCESS);
     expect_clean();
     close(other);
 }

@@ -63,12 +63,14 @@ protected:
         return static_cast<const WSK_PROVIDER_CONNECTION_DISPATCH*>(s->Dispatch);
     }
 
-    PWSK_SOCKET make_socket() {
+    // A connection socket with the given client callbacks and context.
+    PWSK_SOCKET make_socket(const WSK_CLIENT_CONNECTION_DISPATCH* events = &connection_events,
+                            PVOID context = nullptr) {
         irp_call call;
         const NTSTATUS returned =
             provider_.Dispatch->WskSocket(provider_.Client, windows_family(GetParam()), SOCK_STREAM, IPPROTO_TCP,
-                                          WSK_FLAG_CONNECTION_SOCKET, nullptr, &connection_events, nullptr, nullptr,
-                                          nullptr, call.irp);
+                                          WSK_FLAG_CONNECTION_SOCKET, context, events, nullptr, nullptr, nullptr,
+                                          call.irp);
         EXPECT_EQ(call.result(returned), STATUS_SUCCESS);
         auto s = reinterpret_cast<PWSK_SOCKET>(call.information);
         if (s != nullptr) {
@@ -92,8 +94,9 @@ protected:
     }
 
     // A socket connected to the peer, the peer's side accepted.
-    PWSK_SOCKET connected_socket() {
-        PWSK_SOCKET s = make_socket();
+    PWSK_SOCKET connected_socket(const WSK_CLIENT_CONNECTION_DISPATCH* events = &connection_events,
+                                 PVOID context = nullptr) {
+        PWSK_SOCKET s = make_socket(events, context);
         EXPECT_EQ(bind(s, net::endpoint::loopback(GetParam(), 0)), STATUS_SUCCESS);
         EXPECT_EQ(connect(s, peer_->endpoint()), STATUS_SUCCESS);
         EXPECT_TRUE(peer_->accept());
