@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
     std::snprintf(load, sizeof(load), "%.2f", load_average());
     std::cout << "\nload average at end " << load << std::endl;
     benchmark::Shutdown();
+    if (reporter.any_error()) {
+        // A failed benchmark may have left a socket open, which WskDeregister would wait for.
+        return 1;
+    }
     stop_wsk_client();
-    return reporter.any_error() ? 1 : 0;
+    return 0;
 }

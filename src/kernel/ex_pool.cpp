@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -58,7 +59,10 @@ std::size_t padded_size(std::size_t size, std::size_t alignment) {
     return (size + alignment - 1) / alignment * alignment + alignment;
 }
 
-struct pool_state {
+// The blocks are split by address into shards, each with its own lock, so
+// that threads allocating and freeing different blocks do not contend for one
+// lock. A block's address always maps to the same shard.
+struct pool_shard {
     std::mutex lock;
     std::unordered_map<const void*, live_entry> live;
     // Freed blocks stay allocated and poisoned for a while, so that a double
@@ -66,12 +70,25 @@ struct pool_state {
     std::deque<live_entry> quarantine;
     std::unordered_map<const void*, block_kind> quarantined;
     std::size_t quarantine_bytes = 0;
-    std::uint64_t next_serial = 1;
+};
+
+constexpr std::size_t pool_shard_count = 16;  // a power of two
+// Each shard quarantines its share, and always at least its latest free.
+constexpr std::size_t shard_quarantine_limit_bytes = quarantine_limit_bytes / pool_shard_count;
+
+struct pool_state {
+    pool_shard shards[pool_shard_count];
+    std::atomic<std::uint64_t> next_serial{1};
 };
 
 pool_state& state() {
     static pool_state* const instance = new pool_state();  // outlives static destructors
     return *instance;
+}
+
+pool_shard& shard_of(const void* block) {
+    const auto address = reinterpret_cast<std::uintptr_t>(block);
+    return state().shards[(address >> 4 ^ address >> 12) & (pool_shard_count - 1)];
 }
 
 const char* kind_name(block_kind kind) {
@@ -130,15 +147,15 @@ void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, 
         return nullptr;
     }
     std::memset(raw, zero ? 0 : uninitialised_fill, rounded);
-    auto& s = state();
+    const std::uint64_t serial = state().next_serial.fetch_add(1, std::memory_order_relaxed);
+    auto& s = shard_of(raw);
     std::lock_guard guard(s.lock);
-    live_entry entry{{kind, tag, size, raw, site, s.next_serial++}, raw, rounded};
-    s.live.emplace(raw, entry);
+    s.live.emplace(raw, live_entry{{kind, tag, size, raw, site, serial}, raw, rounded});
     return raw;
 }
 
 void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const char* function) {
-    auto& s = state();
+    auto& s = shard_of(block);
     std::unique_lock guard(s.lock);
     auto it = s.live.find(block);
     if (it == s.live.end()) {
@@ -172,7 +189,7 @@ void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const
     s.quarantined.emplace(block, kind);
     s.quarantine.push_back(entry);
     s.quarantine_bytes += rounded;
-    while (s.quarantine_bytes > quarantine_limit_bytes && !s.quarantine.empty()) {
+    while (s.quarantine_bytes > shard_quarantine_limit_bytes && s.quarantine.size() > 1) {
         live_entry old = s.quarantine.front();
         s.quarantine.pop_front();
         const std::size_t old_rounded = old.rounded;
@@ -188,25 +205,23 @@ void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const
 }
 
 bool is_live_block(const void* block, block_kind kind) noexcept {
-    auto& s = state();
+    auto& s = shard_of(block);
     std::lock_guard guard(s.lock);
     auto it = s.live.find(block);
     return it != s.live.end() && it->second.info.kind == kind;
 }
 
 std::size_t block_size(const void* block) noexcept {
-    auto& s = state();
+    auto& s = shard_of(block);
     std::lock_guard guard(s.lock);
     auto it = s.live.find(block);
     return it == s.live.end() ? 0 : it->second.info.size;
 }
 
 std::vector<block_info> live_blocks() {
-    auto& s = state();
     std::vector<block_info> blocks;
-    {
+    for (pool_shard& s : state().shards) {
         std::lock_guard guard(s.lock);
-        blocks.reserve(s.live.size());
         for (const auto& [address, entry] : s.live) {
             blocks.push_back(entry.info);
         }
@@ -215,11 +230,7 @@ std::vector<block_info> live_blocks() {
     return blocks;
 }
 
-std::uint64_t next_block_serial() noexcept {
-    auto& s = state();
-    std::lock_guard guard(s.lock);
-    return s.next_serial;
-}
+std::uint64_t next_block_serial() noexcept { return state().next_serial.load(std::memory_order_relaxed); }
 
 }  // namespace wskemu::kernel
 

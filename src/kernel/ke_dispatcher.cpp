@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <thread>
 
 namespace wskemu::kernel {
 
@@ -24,6 +25,12 @@ constexpr LONGLONG longest_finite_timeout = 9'000'000'000'000'000LL / 1'000;
 
 // How long a pumping wait sleeps when the pump had nothing to run.
 constexpr auto pump_slice = std::chrono::milliseconds(1);
+
+// How long a wait spins before it sleeps. Most waits of driver code are for
+// an I/O completion that an engine thread delivers within microseconds; a
+// thread that went to sleep pays as much again to be woken and scheduled, on
+// every synchronous call (as adaptive mutexes do, the spin avoids that).
+constexpr auto spin_limit = std::chrono::microseconds(50);
 
 struct waiter;
 
@@ -42,7 +49,8 @@ struct waiter {
     ULONG count = 0;
     wait_block* blocks = nullptr;
     bool linked = false;
-    bool satisfied = false;
+    // Written under the dispatcher lock; read without it while the waiter spins.
+    std::atomic<bool> satisfied{false};
     NTSTATUS status = STATUS_TIMEOUT;
 };
 
@@ -101,7 +109,7 @@ bool try_satisfy(waiter& w) noexcept {
             if (signalled_for(w.blocks[i].object, w.thread)) {
                 consume(w.blocks[i].object, w.thread);
                 w.status = static_cast<NTSTATUS>(STATUS_WAIT_0 + i);
-                w.satisfied = true;
+                w.satisfied.store(true, std::memory_order_release);
                 return true;
             }
         }
@@ -119,7 +127,7 @@ bool try_satisfy(waiter& w) noexcept {
         consume(w.blocks[i].object, w.thread);
     }
     w.status = STATUS_SUCCESS;
-    w.satisfied = true;
+    w.satisfied.store(true, std::memory_order_release);
     return true;
 }
 
@@ -134,6 +142,28 @@ struct waiter_unlink_guard {
         unlink_blocks(w);
     }
 };
+
+// Spinning helps only if the thread that will signal can run meanwhile.
+bool spin_worthwhile() noexcept {
+    static const bool several_processors = std::thread::hardware_concurrency() > 1;
+    return several_processors;
+}
+
+// Spins, with the dispatcher lock released, until @p w is satisfied or
+// @p until passes; it yields the processor now and then, so that on a busy
+// machine the thread that will signal gets to run.
+void spin_until_satisfied(const waiter& w, steady::time_point until) noexcept {
+    for (unsigned i = 1; !w.satisfied.load(std::memory_order_acquire); ++i) {
+        if (i % 64 == 0) {
+            if (steady::now() >= until) {
+                return;
+            }
+            std::this_thread::yield();
+        } else {
+            YieldProcessor();
+        }
+    }
+}
 
 }  // namespace
 
@@ -259,8 +289,9 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
     w.linked = true;
     waiter_unlink_guard guard{lock, w};
 
+    bool spun = false;
     for (;;) {
-        if (w.satisfied) {
+        if (w.satisfied.load(std::memory_order_relaxed)) {
             return w.status;
         }
         const bool finite = timeout.what == wait_timeout::kind::until;
@@ -281,11 +312,16 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
                 ran = pump ? pump() : global_pump();
             }
             lock.lock();
-            if (ran || w.satisfied) {
+            if (ran || w.satisfied.load(std::memory_order_relaxed)) {
                 continue;
             }
             const auto slice_end = now + pump_slice;
             w.wake.wait_until(lock, finite ? std::min(slice_end, timeout.deadline) : slice_end);
+        } else if (!spun && spin_worthwhile()) {
+            spun = true;
+            lock.unlock();
+            spin_until_satisfied(w, finite ? std::min(now + spin_limit, timeout.deadline) : now + spin_limit);
+            lock.lock();
         } else if (finite) {
             w.wake.wait_until(lock, timeout.deadline);
         } else {

@@ -138,6 +138,10 @@ private:
     std::uint64_t bytes_sent_ = 0;            // handed to the host, for peer_reset_after_sent
     std::uint64_t bytes_received_ = 0;        // completed receives, for the receive marks
     std::uint64_t receive_reserved_ = 0;      // bytes pending receives may still bring
+    // The descriptor lists of the send or receive running under mutex_, kept
+    // so that their memory is reused: no allocation per call.
+    std::vector<net::const_buffer> send_pieces_;
+    std::vector<net::mutable_buffer> receive_pieces_;
 };
 
 /// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).
