@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds wskemu and runs the whole test suite:
-#   1. g++, Debug
-#   2. clang++ with AddressSanitizer and UndefinedBehaviorSanitizer
-#   3. the Windows build (MinGW-w64), run under Wine
-# Set WSKEMU_SKIP_WINDOWS=1 to skip step 3. Ends with "N passed, N failed".
+# Installs what is missing, builds wskemu and runs the whole test suite. The
+# builds are the CMake presets of CMakePresets.json (docs/ci.md):
+#   1. gcc    g++, Debug (with the install + find_package consumer check)
+#   2. asan   clang++ with AddressSanitizer and UndefinedBehaviorSanitizer
+#   3. tsan   clang++ with ThreadSanitizer
+#   4. fuzz   each libFuzzer target for WSKEMU_FUZZ_SECONDS (default 25) s
+#   5. mingw  the Windows build (MinGW-w64), run under Wine
+# Set WSKEMU_SKIP_WINDOWS=1 to skip step 5. Ends with "N passed, N failed"
+# (a fuzz target counts as one test) and the time each step took.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -19,43 +23,61 @@ logs=build/test-logs
 mkdir -p "$logs"
 passed=0
 failed=0
+timings=()
 
-# Adds one ctest log's counts to the totals.
+# Adds the counts of one step's log to the totals: ctest's summary line, or
+# the "name: N passed, N failed" line of the fuzz script.
 count() {
-  local line
+  local line total failures
   line=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$1" | tail -n 1 || true)
-  if [[ -z "$line" ]]; then
-    failed=$((failed + 1))
+  if [[ -n "$line" ]]; then
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    failures=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+    passed=$((passed + total - failures))
+    failed=$((failed + failures))
     return
   fi
-  local total failures
-  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
-  failures=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
-  passed=$((passed + total - failures))
-  failed=$((failed + failures))
+  line=$(grep -E "^[a-z]+: [0-9]+ passed, [0-9]+ failed$" "$1" | tail -n 1 || true)
+  if [[ -n "$line" ]]; then
+    passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
+    failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed$/\1/' <<<"$line")))
+    return
+  fi
+  failed=$((failed + 1))  # the step died before it could report
 }
 
-# Configures, builds and tests one native configuration.
-run_native() {
-  local name=$1
-  shift
-  echo "== $name"
-  cmake -S . -B "build/$name" -G Ninja "$@" >"$logs/$name-configure.log"
-  cmake --build "build/$name" -j "$jobs"
-  ctest --test-dir "build/$name" --output-on-failure -j "$jobs" 2>&1 | tee "$logs/$name-ctest.log" || true
-  count "$logs/$name-ctest.log"
+# Configures, builds and tests one preset.
+run_preset() {
+  local preset=$1 start=$SECONDS
+  echo "== $preset"
+  if cmake --preset "$preset" >"$logs/$preset-configure.log" && cmake --build --preset "$preset" -j "$jobs"; then
+    ctest --preset "$preset" -j "$jobs" 2>&1 | tee "$logs/$preset-ctest.log" || true
+  else
+    echo "$preset: configure or build failed" | tee "$logs/$preset-ctest.log"
+  fi
+  count "$logs/$preset-ctest.log"
+  timings+=("$preset $((SECONDS - start)) s")
 }
 
-run_native gcc -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
-run_native clang-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DWSKEMU_SANITIZE=address,undefined -DWSKEMU_TEST_INSTALL=OFF
+run_preset gcc
+run_preset asan
+run_preset tsan
+
+echo "== fuzz"
+start=$SECONDS
+scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || true
+count "$logs/fuzz.log"
+timings+=("fuzz $((SECONDS - start)) s")
 
 if [[ "${WSKEMU_SKIP_WINDOWS:-0}" != 1 ]]; then
   echo "== mingw (Wine)"
+  start=$SECONDS
   scripts/windows/run-tests.sh 2>&1 | tee "$logs/mingw-ctest.log" || true
   count "$logs/mingw-ctest.log"
+  timings+=("mingw $((SECONDS - start)) s")
 fi
 
 echo
+printf 'time: %s\n' "${timings[@]}"
 echo "wskemu: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "echo_client_driver.h"
-#include "loopback_address.hpp"
+#include "common/loopback_address.hpp"
 
 #include <wskemu/leak_report.hpp>
 #include <wskemu/loopback_server.hpp>

@@ -6,7 +6,7 @@
 #include "common/show_driver_output.hpp"
 
 #include "echo_client_driver.h"
-#include "loopback_address.hpp"
+#include "common/loopback_address.hpp"
 
 #include <wskemu/leak_report.hpp>
 #include <wskemu/loopback_server.hpp>

@@ -7,6 +7,7 @@
 #include <wskemu/loopback_server.hpp>
 #include <wskemu/runtime.hpp>
 
+#include "common/loopback_address.hpp"
 #include "framed_sender.h"
 
 #include <chrono>
@@ -77,20 +78,7 @@ protected:
 
     // The sink's address, as a driver would fill it.
     SOCKADDR_STORAGE sink_address(bool ipv6 = false) {
-        SOCKADDR_STORAGE storage{};
-        const std::uint16_t port = ipv6 ? sink6_.port() : sink_.port();
-        if (ipv6) {
-            auto* in6 = reinterpret_cast<SOCKADDR_IN6*>(&storage);
-            in6->sin6_family = AF_INET6;
-            in6->sin6_port = RtlUshortByteSwap(port);
-            in6->sin6_addr.u.Byte[15] = 1;
-        } else {
-            auto* in = reinterpret_cast<SOCKADDR_IN*>(&storage);
-            in->sin_family = AF_INET;
-            in->sin_port = RtlUshortByteSwap(port);
-            in->sin_addr.s_addr = RtlUlongByteSwap(0x7F000001);
-        }
-        return storage;
+        return wskemu::example::loopback_sockaddr(ipv6, ipv6 ? sink6_.port() : sink_.port());
     }
 
     PFRAMED_SENDER open(ULONG slots, bool ipv6 = false) {
@@ -189,10 +177,7 @@ TEST_F(FramedSender, KeepsItsFramesIntactUnderSeededRandomCompletionsSingleThrea
     for (std::uint64_t seed = 1; seed <= 5; ++seed) {
         rt().set_seed(seed);
         wskemu::loopback_server sink(wskemu::server_behaviour::sink);
-        SOCKADDR_IN remote{};
-        remote.sin_family = AF_INET;
-        remote.sin_port = RtlUshortByteSwap(sink.port());
-        remote.sin_addr.s_addr = RtlUlongByteSwap(0x7F000001);
+        SOCKADDR_STORAGE remote = wskemu::example::loopback_sockaddr(false, sink.port());
         PFRAMED_SENDER sender = nullptr;
         ASSERT_THAT(FramedSenderOpen(reinterpret_cast<PSOCKADDR>(&remote), 3, &sender), IsStatus(STATUS_SUCCESS));
         EXPECT_THAT(send_range(sender, 0, 40), IsStatus(STATUS_SUCCESS));

@@ -6,13 +6,31 @@
 #ifndef _NTDEF_
 #define _NTDEF_
 
+/* An SDK header included earlier in this translation unit (an SDK header
+ * included later finds the stand-ins include/wdk/windows.h and winsock2.h). */
+#if defined(_WINDOWS_) || defined(_WINNT_) || defined(_WINDEF_) || defined(_MINWINDEF_) || defined(_WINSOCKAPI_) || \
+    defined(_WINSOCK2API_)
+#error "wskemu: the Windows SDK headers (<windows.h>, <winsock2.h>) and the WDK headers of wskemu (include/wdk) must not meet in one translation unit; keep host-side code in its own source file (docs/windows.md)"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <wchar.h>
 #include <string.h>
 
-#include <sal.h>
+#include <driverspecs.h>
+
+/* Parameter direction markers of old driver code. */
+#ifndef IN
+#define IN
+#endif
+#ifndef OUT
+#define OUT
+#endif
+#ifndef OPTIONAL
+#define OPTIONAL
+#endif
 
 /* ---- language glue ---------------------------------------------------- */
 #ifdef __cplusplus

@@ -24,6 +24,7 @@
 #include <wskemu/leak_report.hpp>
 #include <wskemu/runtime.hpp>
 #include <wskemu/status.hpp>
+#include <wskemu/verifier_gtest.hpp>
 
 #include <chrono>
 #include <ostream>
@@ -78,15 +79,17 @@ inline std::string describe_pending_irps() {
 }
 
 /// @brief A fixture for tests of driver code. SetUp resets the runtime to
-/// the environment's settings; TearDown lets deterministic work finish, then
-/// fails the test if an IRP is still pending in a WSK call, if any IRP, MDL
-/// or pool block allocated during the test is still alive, or if the test
-/// thread's IRQL is not PASSIVE_LEVEL; a failed test's message names the
-/// seed and settings that reproduce it.
+/// the environment's settings and forgets earlier verifier reports; TearDown
+/// lets deterministic work finish, then fails the test on the verifier's
+/// reports (fail mode, the default), if an IRP is still pending in a WSK call,
+/// if any IRP, MDL or pool block allocated during the test is still alive, or
+/// if the test thread's IRQL is not PASSIVE_LEVEL; a failed test's message
+/// names the seed and settings that reproduce it.
 class driver_test : public ::testing::Test {
 protected:
     void SetUp() override {
         runtime::instance().reset();
+        verifier::clear();
         mark_ = next_allocation_serial();
     }
 
@@ -95,6 +98,7 @@ protected:
         if (rt.deterministic()) {
             rt.run_until_idle(std::chrono::seconds(1));
         }
+        verifier::fail_on_reports();
         if (const std::string pending = describe_pending_irps(); !pending.empty()) {
             ADD_FAILURE() << "IRPs still pending in WSK calls at the end of the test:\n" << pending;
         }
@@ -115,11 +119,14 @@ private:
     std::uint64_t mark_ = 0;
 };
 
-/// @brief Resets the runtime before every test and prints the settings of a
-/// failed one (wskemu::gtest_main installs it).
+/// @brief Resets the runtime and forgets verifier reports before every test,
+/// and prints the settings of a failed one (wskemu::gtest_main installs it).
 class runtime_listener : public ::testing::EmptyTestEventListener {
 public:
-    void OnTestStart(const ::testing::TestInfo&) override { runtime::instance().reset(); }
+    void OnTestStart(const ::testing::TestInfo&) override {
+        runtime::instance().reset();
+        verifier::clear();
+    }
     void OnTestEnd(const ::testing::TestInfo& info) override {
         if (info.result() != nullptr && info.result()->Failed()) {
             std::cout << "[ wskemu   ] " << info.test_suite_name() << "." << info.name()
@@ -128,12 +135,14 @@ public:
     }
 };
 
-/// @brief Fails the run (as a global failure) if kernel objects allocated
-/// after the environment's SetUp are alive when every test has run.
+/// @brief Fails the run (as a global failure) on verifier reports left by the
+/// last test, and if kernel objects allocated after the environment's SetUp
+/// are alive when every test has run.
 class leak_environment : public ::testing::Environment {
 public:
     void SetUp() override { mark_ = next_allocation_serial(); }
     void TearDown() override {
+        verifier::fail_on_reports();
         if (const std::string leaks = format_leak_report(mark_); !leaks.empty()) {
             ADD_FAILURE() << "kernel objects still alive after the last test:\n" << leaks;
         }

@@ -29,14 +29,10 @@ if [[ ! -f $deps/lib/cmake/spdlog/spdlogConfig.cmake || ! -f $deps/lib/libgtest.
     "$repo/scripts/windows/build-deps.sh" "$deps"
 fi
 
-generator=()
-if [[ ! -f $build/CMakeCache.txt ]] && command -v ninja >/dev/null; then
-    generator=(-G Ninja)
-fi
+# The configure settings are the "mingw" preset's (CMakePresets.json); the
+# knobs above may move the build tree and the prefix.
 step "configuring $build"
-cmake -S "$repo" -B "$build" "${generator[@]}" \
-    -DCMAKE_TOOLCHAIN_FILE="$repo/cmake/toolchains/mingw-w64-x86_64.cmake" \
-    -DWSKEMU_MINGW_DEPS="$deps" -DCMAKE_BUILD_TYPE="$build_type"
+(cd "$repo" && cmake --preset mingw -B "$build" -DWSKEMU_MINGW_DEPS="$deps" -DCMAKE_BUILD_TYPE="$build_type")
 
 step "building"
 cmake --build "$build" -j "$jobs"

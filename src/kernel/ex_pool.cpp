@@ -6,8 +6,10 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "irql.hpp"
 #include "log.hpp"
 #include "runtime/control.hpp"
+#include "verifier.hpp"
 
 #include <fmt/format.h>
 
@@ -51,6 +53,7 @@ struct live_entry {
     block_info info;
     void* raw;            // what the C runtime returned
     std::size_t rounded;  // bytes really allocated
+    common::stack_trace free_stack;  // once freed
 };
 
 // Rounds up so that a zero-byte request still gets a unique address and the
@@ -68,7 +71,7 @@ struct pool_shard {
     // Freed blocks stay allocated and poisoned for a while, so that a double
     // free is told apart from a bad address and a late access hits poison.
     std::deque<live_entry> quarantine;
-    std::unordered_map<const void*, block_kind> quarantined;
+    std::unordered_map<const void*, const live_entry*> quarantined;
     std::size_t quarantine_bytes = 0;
 };
 
@@ -147,10 +150,13 @@ void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, 
         return nullptr;
     }
     std::memset(raw, zero ? 0 : uninitialised_fill, rounded);
+    // Skips this function: the stack starts at the WDK routine.
+    const common::stack_trace stack =
+        verifier::capture_stacks() ? common::stack_trace::capture(1) : common::stack_trace{};
     const std::uint64_t serial = state().next_serial.fetch_add(1, std::memory_order_relaxed);
     auto& s = shard_of(raw);
     std::lock_guard guard(s.lock);
-    s.live.emplace(raw, live_entry{{kind, tag, size, raw, site, serial}, raw, rounded});
+    s.live.emplace(raw, live_entry{{kind, tag, size, raw, site, serial, stack}, raw, rounded, {}});
     return raw;
 }
 
@@ -159,35 +165,64 @@ void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const
     std::unique_lock guard(s.lock);
     auto it = s.live.find(block);
     if (it == s.live.end()) {
-        const bool double_free = s.quarantined.count(block) != 0;
-        guard.unlock();
-        if (double_free) {
-            raise_bug_check(BAD_POOL_CALLER, 0x7, 0, reinterpret_cast<ULONG_PTR>(block), 0,
-                            fmt::format("{}: {} at {} was already freed", function, kind_name(kind), block));
+        const auto freed = s.quarantined.find(block);
+        if (freed != s.quarantined.end()) {
+            const live_entry previous = *freed->second;
+            guard.unlock();
+            verifier::report_details details;
+            details.creation = &previous.info.stack;
+            details.freed = &previous.free_stack;
+            details.has_parameters = true;
+            details.parameters = {0x7, 0, reinterpret_cast<ULONG_PTR>(block), 0};
+            verifier::report(verifier::rule::pool_double_free, function, block,
+                             fmt::format("{}: {} at {} was already freed", function, kind_name(kind), block),
+                             details);
+            return;  // only if the rule is switched off: the second free is ignored
         }
-        raise_bug_check(BAD_POOL_CALLER, 0x46, reinterpret_cast<ULONG_PTR>(block), 0, 0,
-                        fmt::format("{}: {} is not an address wskemu allocated", function, block));
+        guard.unlock();
+        auto details = verifier::with_parameters(0x46, reinterpret_cast<ULONG_PTR>(block));
+        verifier::report(verifier::rule::pool_bad_free, function, block,
+                         fmt::format("{}: {} is not an address wskemu allocated", function, block), details);
+        return;
     }
     live_entry entry = it->second;
     if (entry.info.kind != kind) {
         guard.unlock();
-        raise_bug_check(BAD_POOL_CALLER, 0x46, reinterpret_cast<ULONG_PTR>(block), 0, 0,
-                        fmt::format("{}: {} is a{} {}, not a{} {}", function, block,
-                                    entry.info.kind == block_kind::irp ? "n" : "", kind_name(entry.info.kind),
-                                    kind == block_kind::irp ? "n" : "", kind_name(kind)));
+        verifier::report_details details;
+        details.creation = &entry.info.stack;
+        details.has_parameters = true;
+        details.parameters = {0x46, reinterpret_cast<ULONG_PTR>(block), 0, 0};
+        verifier::report(verifier::rule::pool_bad_free, function, block,
+                         fmt::format("{}: {} is a{} {}, not a{} {}", function, block,
+                                     entry.info.kind == block_kind::irp ? "n" : "", kind_name(entry.info.kind),
+                                     kind == block_kind::irp ? "n" : "", kind_name(kind)),
+                         details);
+        return;
     }
     if (check_tag && entry.info.tag != tag) {
         guard.unlock();
-        raise_bug_check(BAD_POOL_CALLER, 0xA, reinterpret_cast<ULONG_PTR>(block), entry.info.tag, tag,
-                        fmt::format("{}: block {} ({} bytes) was allocated with tag {} but freed with tag {}",
-                                    function, block, entry.info.size, tag_text(entry.info.tag), tag_text(tag)));
+        verifier::report_details details;
+        details.creation = &entry.info.stack;
+        details.has_parameters = true;
+        details.parameters = {0xA, reinterpret_cast<ULONG_PTR>(block), entry.info.tag, tag};
+        verifier::report(verifier::rule::pool_tag_mismatch, function, block,
+                         fmt::format("{}: block {} ({} bytes) was allocated with tag {} but freed with tag {}",
+                                     function, block, entry.info.size, tag_text(entry.info.tag), tag_text(tag)),
+                         details);
+        // Switched off: freed all the same.
+        guard.lock();
+        it = s.live.find(block);
+        if (it == s.live.end()) {
+            return;
+        }
     }
     s.live.erase(it);
+    entry.free_stack = verifier::capture_stacks() ? common::stack_trace::capture(1) : common::stack_trace{};
     const std::size_t rounded = entry.rounded;
     std::memset(entry.raw, freed_fill, rounded);
     WSKEMU_POISON(entry.raw, rounded);
-    s.quarantined.emplace(block, kind);
     s.quarantine.push_back(entry);
+    s.quarantined[block] = &s.quarantine.back();
     s.quarantine_bytes += rounded;
     while (s.quarantine_bytes > shard_quarantine_limit_bytes && s.quarantine.size() > 1) {
         live_entry old = s.quarantine.front();
@@ -202,6 +237,39 @@ void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const
         std::free(old.raw);
 #endif
     }
+}
+
+block_history block_history_of(const void* address) {
+    auto& s = shard_of(address);
+    std::lock_guard guard(s.lock);
+    block_history history;
+    if (auto it = s.live.find(address); it != s.live.end()) {
+        history.state = block_state::live;
+        history.info = it->second.info;
+    } else if (auto freed = s.quarantined.find(address); freed != s.quarantined.end()) {
+        history.state = block_state::freed;
+        history.info = freed->second->info;
+        history.free_stack = freed->second->free_stack;
+    }
+    return history;
+}
+
+bool is_freed_block(const void* address) noexcept {
+    // Called on every IRP a WSK call or an I/O routine is given: a freed
+    // block is poisoned (AddressSanitizer) or filled with 0xFD, so a live one
+    // is told apart without the lock.
+#ifdef WSKEMU_ASAN
+    if (!__asan_address_is_poisoned(address)) {
+        return false;
+    }
+#else
+    if (*static_cast<const unsigned char*>(address) != freed_fill) {
+        return false;
+    }
+#endif
+    auto& s = shard_of(address);
+    std::lock_guard guard(s.lock);
+    return s.quarantined.count(address) != 0;
 }
 
 bool is_live_block(const void* block, block_kind kind) noexcept {
@@ -245,6 +313,13 @@ bool pool_flags_valid(POOL_FLAGS flags) {
            pool_kinds == POOL_FLAG_PAGED;
 }
 
+// Paged pool at IRQL <= APC_LEVEL, nonpaged at <= DISPATCH_LEVEL.
+void check_pool_irql(const char* function, bool paged, const void* caller) {
+    verifier::check_irql(function, paged ? APC_LEVEL : DISPATCH_LEVEL, caller,
+                         paged ? "paged pool is allocated and freed at IRQL <= APC_LEVEL"
+                               : "pool is allocated and freed at IRQL <= DISPATCH_LEVEL");
+}
+
 PVOID allocate_or_raise(SIZE_T bytes, ULONG tag, bool zero, bool raise, const void* site) {
     PVOID block = tracked_allocate(block_kind::pool, bytes, tag, zero, site);
     if (block == nullptr && raise) {
@@ -263,12 +338,14 @@ extern "C" PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, U
                     NumberOfBytes);
         return nullptr;
     }
+    check_pool_irql("ExAllocatePool2", (Flags & POOL_FLAG_PAGED) != 0, WSKEMU_CALLER());
     const bool zero = (Flags & POOL_FLAG_UNINITIALIZED) == 0;
     return allocate_or_raise(NumberOfBytes, Tag, zero, (Flags & POOL_FLAG_RAISE_ON_FAILURE) != 0, WSKEMU_CALLER());
 }
 
 /* ExAllocatePoolWithTag (ntoskrnl) */
 extern "C" PVOID NTAPI ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag) {
+    check_pool_irql("ExAllocatePoolWithTag", (PoolType & PagedPool) != 0, WSKEMU_CALLER());
     return allocate_or_raise(NumberOfBytes, Tag, false, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
                              WSKEMU_CALLER());
 }
@@ -300,11 +377,13 @@ extern "C" PVOID NTAPI ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes) 
 
 /* ExFreePoolWithTag (ntoskrnl) */
 extern "C" VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag) {
+    check_pool_irql("ExFreePoolWithTag", false, WSKEMU_CALLER());
     tracked_free(P, block_kind::pool, Tag, true, "ExFreePoolWithTag");
 }
 
 /* ExFreePool (ntoskrnl) */
 extern "C" VOID NTAPI ExFreePool(PVOID P) {
+    check_pool_irql("ExFreePool", false, WSKEMU_CALLER());
     // ExFreePool also frees the MDL that MmAllocatePagesForMdl returned.
     if (is_live_block(P, block_kind::mdl)) {
         tracked_free(P, block_kind::mdl, 0, false, "ExFreePool");

@@ -3,6 +3,8 @@
 
 #include <ntdef.h>
 
+#include "common/stack_trace.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,7 +23,25 @@ struct block_info {
     const void* address;
     const void* allocation_site;  // return address into the allocating code
     std::uint64_t serial;         // allocation order, from 1
+    common::stack_trace stack;    // where it was allocated (empty if stacks are off)
 };
+
+/// What the allocator knows of an address.
+enum class block_state : std::uint8_t { live, freed, unknown };
+
+/// A block's history for a verifier report.
+struct block_history {
+    block_state state = block_state::unknown;
+    block_info info{};                // valid unless unknown
+    common::stack_trace free_stack;   // where it was freed (freed blocks)
+};
+
+/// Looks up @p address: live, freed (still in the quarantine), or unknown.
+block_history block_history_of(const void* address);
+
+/// True if @p address is a freed block still in the quarantine (its memory
+/// is poisoned: do not read it).
+bool is_freed_block(const void* address) noexcept;
 
 /// Allocates a tracked block (16-byte aligned unless asked for more, a power
 /// of two); nullptr on failure, or when the runtime's fault plan fails this

@@ -2,7 +2,10 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "caller_address.hpp"
 #include "irql.hpp"
+#include "verifier.hpp"
+#include "verifier_irp.hpp"
 
 #include <fmt/format.h>
 
@@ -22,9 +25,12 @@ void acquire_cancel_lock() {
     const auto self = std::this_thread::get_id();
     if (cancel_lock_held.load(std::memory_order_relaxed) &&
         cancel_lock_owner.load(std::memory_order_relaxed) == self) {
-        raise_bug_check(SPIN_LOCK_ALREADY_OWNED, 0, 0, 0, 0,
-                        "IoAcquireCancelSpinLock: this thread already holds the cancel spin lock (it would "
-                        "deadlock on Windows)");
+        verifier::report_details details;
+        details.has_parameters = true;
+        verifier::report_fatal(verifier::rule::spinlock_already_owned, "IoAcquireCancelSpinLock", nullptr,
+                               "IoAcquireCancelSpinLock: this thread already holds the cancel spin lock (it would "
+                               "deadlock on Windows)",
+                               details);
     }
     unsigned spins = 0;
     while (cancel_lock_held.exchange(true, std::memory_order_acquire)) {
@@ -40,8 +46,10 @@ void acquire_cancel_lock() {
 void release_cancel_lock(const char* function) {
     if (!cancel_lock_held.load(std::memory_order_relaxed) ||
         cancel_lock_owner.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
-        raise_bug_check(SPIN_LOCK_NOT_OWNED, 0, 0, 0, 0,
-                        fmt::format("{}: the cancel spin lock is not held by this thread", function));
+        verifier::report_details details;
+        details.has_parameters = true;
+        verifier::report_fatal(verifier::rule::spinlock_not_owner, function, nullptr,
+                               fmt::format("{}: the cancel spin lock is not held by this thread", function), details);
     }
     cancel_lock_owner.store(std::thread::id{}, std::memory_order_relaxed);
     cancel_lock_held.store(false, std::memory_order_release);
@@ -52,10 +60,7 @@ void release_cancel_lock(const char* function) {
 /* IoAcquireCancelSpinLock (ntoskrnl) */
 extern "C" VOID NTAPI IoAcquireCancelSpinLock(PKIRQL Irql) {
     const KIRQL old = current_irql();
-    if (old > DISPATCH_LEVEL) {
-        raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, old, 0, 0,
-                        fmt::format("IoAcquireCancelSpinLock at IRQL {} (maximum DISPATCH_LEVEL)", old));
-    }
+    verifier::check_irql("IoAcquireCancelSpinLock", DISPATCH_LEVEL, WSKEMU_CALLER());
     acquire_cancel_lock();
     set_current_irql(DISPATCH_LEVEL);
     *Irql = old;
@@ -75,6 +80,8 @@ extern "C" PDRIVER_CANCEL NTAPI wskemu_IoSetCancelRoutine(PIRP Irp, PDRIVER_CANC
 
 /* IoCancelIrp (ntoskrnl) */
 extern "C" BOOLEAN NTAPI IoCancelIrp(PIRP Irp) {
+    verifier::check_irql("IoCancelIrp", DISPATCH_LEVEL, WSKEMU_CALLER());
+    verifier::check_not_freed(Irp, "IoCancelIrp");
     KIRQL irql;
     IoAcquireCancelSpinLock(&irql);
     std::atomic_ref<BOOLEAN>(Irp->Cancel).store(TRUE, std::memory_order_release);

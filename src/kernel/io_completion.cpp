@@ -3,9 +3,12 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "caller_address.hpp"
 #include "io_driver.hpp"
 #include "io_request.hpp"
 #include "irql.hpp"
+#include "verifier.hpp"
+#include "verifier_irp.hpp"
 
 #include <fmt/format.h>
 
@@ -50,31 +53,41 @@ void finish_irp(PIRP irp) {
 /* IofCompleteRequest (ntoskrnl) */
 extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
     (void)PriorityBoost;
+    verifier::check_irql("IoCompleteRequest", DISPATCH_LEVEL, WSKEMU_CALLER());
+    verifier::check_not_freed(Irp, "IoCompleteRequest");
     if (Irp->CurrentLocation > Irp->StackCount) {
         // No location is in use: the IRP was completed already, or never sent.
-        raise_bug_check(MULTIPLE_IRP_COMPLETE_REQUESTS, reinterpret_cast<ULONG_PTR>(Irp), 0, 0, 0,
-                        fmt::format("IoCompleteRequest: IRP {} has no stack location in use (CurrentLocation {}, "
-                                    "StackCount {}): it was completed twice, or completed without being sent",
-                                    static_cast<void*>(Irp), static_cast<int>(Irp->CurrentLocation),
-                                    static_cast<int>(Irp->StackCount)));
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp));
+        verifier::report(verifier::rule::irp_completed_twice, "IoCompleteRequest", Irp,
+                         fmt::format("IoCompleteRequest: IRP {} has no stack location in use (CurrentLocation {}, "
+                                     "StackCount {}): it was completed twice, or completed without being sent",
+                                     static_cast<void*>(Irp), static_cast<int>(Irp->CurrentLocation),
+                                     static_cast<int>(Irp->StackCount)),
+                         details);
+        return;  // the rule is switched off: nothing to complete
     }
     if (Irp->IoStatus.Status == STATUS_PENDING) {
-        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x06,
-                        static_cast<ULONG_PTR>(static_cast<ULONG>(STATUS_PENDING)), reinterpret_cast<ULONG_PTR>(Irp), 0,
-                        fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(Irp)));
+        auto details = verifier::with_parameters(0x06, static_cast<ULONG_PTR>(static_cast<ULONG>(STATUS_PENDING)),
+                                                 reinterpret_cast<ULONG_PTR>(Irp));
+        verifier::report(verifier::rule::irp_completed_pending, "IoCompleteRequest", Irp,
+                         fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(Irp)),
+                         details);
     }
     // Another thread may be exchanging the routine (IoSetCancelRoutine) right now.
     const PDRIVER_CANCEL cancel_routine =
         std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
     if (cancel_routine != nullptr) {
-        raise_bug_check(CANCEL_STATE_IN_COMPLETED_IRP, reinterpret_cast<ULONG_PTR>(Irp),
-                        reinterpret_cast<ULONG_PTR>(cancel_routine), 0, 0,
-                        fmt::format("IoCompleteRequest: IRP {} still has cancel routine {} set",
-                                    static_cast<void*>(Irp), reinterpret_cast<void*>(cancel_routine)));
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
+        verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoCompleteRequest", Irp,
+                         fmt::format("IoCompleteRequest: IRP {} still has cancel routine {} set",
+                                     static_cast<void*>(Irp), reinterpret_cast<void*>(cancel_routine)),
+                         details);
     }
 
     // Walk up from the current location; each routine belongs to the driver
     // one location above and is passed that driver's device object.
+    bool routine_ran = false;
+    NTSTATUS routine_status = STATUS_SUCCESS;
     while (Irp->CurrentLocation <= Irp->StackCount) {
         PIO_STACK_LOCATION location = Irp->Tail.Overlay.CurrentStackLocation;
         Irp->CurrentLocation++;
@@ -90,6 +103,7 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
         location->CompletionRoutine = nullptr;
         location->Context = nullptr;
 
+        routine_ran = invoke;
         if (invoke) {
             PDEVICE_OBJECT device = Irp->CurrentLocation > Irp->StackCount
                                         ? nullptr
@@ -102,10 +116,14 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
             if (status == STATUS_MORE_PROCESSING_REQUIRED) {
                 return;  // the routine owns the IRP now; it may be gone
             }
+            routine_status = status;
         } else if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount) {
             // No routine to propagate the pending state upward: do it for it.
             IoMarkIrpPending(Irp);
         }
+    }
+    if (verifier::stops_at_top(Irp, routine_ran, routine_status)) {
+        return;  // a driver-allocated IRP a WSK call completed stays with the driver
     }
     finish_irp(Irp);
 }

@@ -4,6 +4,8 @@
 #include "bug_check.hpp"
 #include "caller_address.hpp"
 #include "ex_pool.hpp"
+#include "verifier.hpp"
+#include "verifier_irp.hpp"
 
 #include <fmt/format.h>
 
@@ -22,10 +24,15 @@ PIO_STACK_LOCATION past_last_location(PIRP irp, CCHAR stack_size) {
 }
 
 void check_is_irp(PIRP irp, const char* function) {
+    if (irp != nullptr) {
+        verifier::check_not_freed(irp, function);
+    }
     if (irp == nullptr || irp->Type != IO_TYPE_IRP) {
-        raise_bug_check(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x1, reinterpret_cast<ULONG_PTR>(irp), 0, 0,
-                        fmt::format("{}: {} is not an IRP (Type {})", function, static_cast<void*>(irp),
-                                    irp == nullptr ? -1 : irp->Type));
+        auto details = verifier::with_parameters(0x1, reinterpret_cast<ULONG_PTR>(irp));
+        verifier::report_fatal(verifier::rule::irp_not_an_irp, function, irp,
+                               fmt::format("{}: {} is not an IRP (Type {})", function, static_cast<void*>(irp),
+                                           irp == nullptr ? -1 : irp->Type),
+                               details);
     }
 }
 
@@ -33,6 +40,7 @@ void check_is_irp(PIRP irp, const char* function) {
 
 /* IoAllocateIrp (ntoskrnl) */
 extern "C" PIRP NTAPI IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota) {
+    verifier::check_irql("IoAllocateIrp", DISPATCH_LEVEL, WSKEMU_CALLER());
     if (StackSize < 0) {
         return nullptr;
     }
@@ -61,13 +69,18 @@ extern "C" VOID NTAPI IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSi
 
 /* IoReuseIrp (ntoskrnl) */
 extern "C" VOID NTAPI IoReuseIrp(PIRP Irp, NTSTATUS Iostatus) {
+    verifier::check_irql("IoReuseIrp", DISPATCH_LEVEL, WSKEMU_CALLER());
     check_is_irp(Irp, "IoReuseIrp");
+    if (!verifier::irp_releasable(Irp, "IoReuseIrp")) {
+        return;
+    }
     const PDRIVER_CANCEL cancel_routine =
         std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
     if (cancel_routine != nullptr) {
-        raise_bug_check(CANCEL_STATE_IN_COMPLETED_IRP, reinterpret_cast<ULONG_PTR>(Irp),
-                        reinterpret_cast<ULONG_PTR>(cancel_routine), 0, 0,
-                        fmt::format("IoReuseIrp: IRP {} still has a cancel routine set", static_cast<void*>(Irp)));
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
+        verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoReuseIrp", Irp,
+                         fmt::format("IoReuseIrp: IRP {} still has a cancel routine set", static_cast<void*>(Irp)),
+                         details);
     }
     const UCHAR allocation_flags = Irp->AllocationFlags;
     IoInitializeIrp(Irp, Irp->Size, Irp->StackCount);
@@ -77,19 +90,25 @@ extern "C" VOID NTAPI IoReuseIrp(PIRP Irp, NTSTATUS Iostatus) {
 
 /* IoFreeIrp (ntoskrnl) */
 extern "C" VOID NTAPI IoFreeIrp(PIRP Irp) {
+    verifier::check_irql("IoFreeIrp", DISPATCH_LEVEL, WSKEMU_CALLER());
     if (Irp == nullptr || !is_live_block(Irp, block_kind::irp)) {
         // Let the allocator tell a double free from a bad address.
         tracked_free(Irp, block_kind::irp, 0, false, "IoFreeIrp");
         return;
     }
     check_is_irp(Irp, "IoFreeIrp");
+    if (!verifier::irp_releasable(Irp, "IoFreeIrp")) {
+        return;
+    }
     tracked_free(Irp, block_kind::irp, 0, false, "IoFreeIrp");
 }
 
 /* wskemu_IoStackOverflow: IoSetNextIrpStackLocation ran out of locations. */
 extern "C" VOID NTAPI wskemu_IoStackOverflow(PIRP Irp) {
-    raise_bug_check(NO_MORE_IRP_STACK_LOCATIONS, reinterpret_cast<ULONG_PTR>(Irp), 0, 0, 0,
+    auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp));
+    verifier::report_fatal(verifier::rule::irp_stack_overflow, "IoSetNextIrpStackLocation", Irp,
                     fmt::format("IRP {} has no free stack location left (StackCount {}, CurrentLocation {})",
                                 static_cast<void*>(Irp), static_cast<int>(Irp->StackCount),
-                                static_cast<int>(Irp->CurrentLocation)));
+                                static_cast<int>(Irp->CurrentLocation)),
+                    details);
 }

@@ -2,6 +2,7 @@
 #include "ke_dispatcher.hpp"
 
 #include "bug_check.hpp"
+#include "verifier.hpp"
 #include "irql.hpp"
 #include "ps_thread.hpp"
 
@@ -343,13 +344,15 @@ void check_wait_irql(const LARGE_INTEGER* timeout, const char* function, void* r
     if (irql <= APC_LEVEL || (poll && irql == DISPATCH_LEVEL)) {
         return;
     }
-    raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(return_address),
-                    fmt::format("{} at IRQL {} with {}: waits must be at IRQL <= APC_LEVEL, or a zero timeout at "
-                                "DISPATCH_LEVEL",
-                                function, irql,
-                                timeout == nullptr ? "no timeout"
-                                : poll             ? "a zero timeout"
-                                                   : "a timeout"));
+    auto details = verifier::with_parameters(0, irql, 0, reinterpret_cast<ULONG_PTR>(return_address));
+    verifier::report(verifier::rule::irql_function_maximum, function, nullptr,
+                     fmt::format("{} at IRQL {} with {}: waits must be at IRQL <= APC_LEVEL, or a zero timeout at "
+                                 "DISPATCH_LEVEL",
+                                 function, irql,
+                                 timeout == nullptr ? "no timeout"
+                                 : poll             ? "a zero timeout"
+                                                    : "a timeout"),
+                     details);
 }
 
 }  // namespace wskemu::kernel

@@ -4,6 +4,7 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "verifier.hpp"
 
 #include <fmt/format.h>
 
@@ -25,16 +26,17 @@ irql_scope::~irql_scope() noexcept(false) {
     const KIRQL left = thread_irql;
     thread_irql = saved_;
     if (left != expected_ && std::uncaught_exceptions() == 0) {
-        raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, left, expected_, 0, 0,
-                        fmt::format("{} returned at IRQL {} but was called at IRQL {}: callbacks must restore "
-                                    "the IRQL they were called at",
-                                    what_, left, expected_));
+        auto details = verifier::with_parameters(left, expected_);
+        verifier::report(verifier::rule::irql_not_restored, what_, nullptr,
+                         fmt::format("{} returned at IRQL {} but was called at IRQL {}: callbacks must restore "
+                                     "the IRQL they were called at",
+                                     what_, left, expected_),
+                         details);
     }
 }
 
 }  // namespace wskemu::kernel
 
-using wskemu::kernel::raise_bug_check;
 using wskemu::kernel::thread_irql;
 
 /* KeGetCurrentIrql (hal) */
@@ -44,8 +46,10 @@ extern "C" KIRQL NTAPI KeGetCurrentIrql(void) { return thread_irql; }
 extern "C" KIRQL NTAPI KfRaiseIrql(KIRQL NewIrql) {
     const KIRQL old = thread_irql;
     if (NewIrql < old) {
-        raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, old, NewIrql, 0, 0,
-                        fmt::format("KeRaiseIrql to IRQL {} from the higher IRQL {}", NewIrql, old));
+        auto details = wskemu::kernel::verifier::with_parameters(old, NewIrql);
+        wskemu::kernel::verifier::report(
+            wskemu::kernel::verifier::rule::irql_wrong_direction, "KeRaiseIrql", nullptr,
+            fmt::format("KeRaiseIrql to IRQL {} from the higher IRQL {}", NewIrql, old), details);
     }
     thread_irql = NewIrql;
     return old;
@@ -55,8 +59,13 @@ extern "C" KIRQL NTAPI KfRaiseIrql(KIRQL NewIrql) {
 extern "C" VOID NTAPI KeLowerIrql(KIRQL NewIrql) {
     const KIRQL old = thread_irql;
     if (NewIrql > old) {
-        raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, old, NewIrql, 0, 0,
-                        fmt::format("KeLowerIrql to IRQL {} from the lower IRQL {}", NewIrql, old));
+        wskemu::kernel::verifier::report_details details;
+        details.code = IRQL_NOT_LESS_OR_EQUAL;
+        details.has_parameters = true;
+        details.parameters = {old, NewIrql, 0, 0};
+        wskemu::kernel::verifier::report(
+            wskemu::kernel::verifier::rule::irql_wrong_direction, "KeLowerIrql", nullptr,
+            fmt::format("KeLowerIrql to IRQL {} from the lower IRQL {}", NewIrql, old), details);
     }
     thread_irql = NewIrql;
 }
@@ -67,7 +76,8 @@ extern "C" KIRQL NTAPI KeRaiseIrqlToDpcLevel(void) { return KfRaiseIrql(DISPATCH
 /* PAGED_CODE() failed: pageable code running above APC_LEVEL. */
 extern "C" VOID NTAPI wskemu_PagedCodeViolation(PCSTR Function) {
     const KIRQL irql = thread_irql;
-    raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, 0,
-                    fmt::format("PAGED_CODE() in {} at IRQL {} (maximum APC_LEVEL)", Function ? Function : "?",
-                                irql));
+    auto details = wskemu::kernel::verifier::with_parameters(0, irql);
+    wskemu::kernel::verifier::report(
+        wskemu::kernel::verifier::rule::irql_paged_code, Function ? Function : "PAGED_CODE", nullptr,
+        fmt::format("PAGED_CODE() in {} at IRQL {} (maximum APC_LEVEL)", Function ? Function : "?", irql), details);
 }

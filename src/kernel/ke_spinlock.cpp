@@ -7,11 +7,14 @@
 
 #include "bug_check.hpp"
 #include "irql.hpp"
+#include "verifier.hpp"
 
 #include <fmt/format.h>
 
 #include <atomic>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace wskemu::kernel {
 
@@ -20,6 +23,26 @@ namespace {
 alignas(8) thread_local char owner_tag;
 
 ULONG_PTR owner_marker() noexcept { return reinterpret_cast<ULONG_PTR>(&owner_tag) | 1; }
+
+// The spin locks this thread took with a raise to DISPATCH_LEVEL, and the
+// IRQL each raise came from (what KeReleaseSpinLock must restore).
+thread_local std::vector<std::pair<const KSPIN_LOCK*, KIRQL>> raised_locks;
+
+void report_release_irql(const char* function, PKSPIN_LOCK lock, const std::string& what) {
+    auto details = verifier::with_parameters(0x20015, reinterpret_cast<ULONG_PTR>(lock), current_irql());
+    verifier::report(verifier::rule::spinlock_release_irql, function, lock,
+                     fmt::format("{}({}): {}", function, static_cast<void*>(lock), what), details);
+}
+
+// Releasing needs DISPATCH_LEVEL: anything lower means the holder lowered
+// the IRQL while it held the lock.
+void check_release_level(PKSPIN_LOCK lock, const char* function) {
+    if (current_irql() < DISPATCH_LEVEL) {
+        report_release_irql(function, lock,
+                            fmt::format("released at IRQL {}; a spin lock is held, and released, at DISPATCH_LEVEL",
+                                        current_irql()));
+    }
+}
 
 // Raises the IRQL to DISPATCH_LEVEL, checking that it is not a lowering.
 KIRQL raise_to_dispatch(const char* function) {
@@ -49,10 +72,12 @@ void acquire_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
     const ULONG_PTR me = owner_marker();
     std::atomic_ref<ULONG_PTR> word(*lock);
     if (word.load(std::memory_order_relaxed) == me) {
-        raise_bug_check(SPIN_LOCK_ALREADY_OWNED, reinterpret_cast<ULONG_PTR>(lock), 0, 0, 0,
-                        fmt::format("{}({}): the calling thread already holds this spin lock (Windows would spin "
-                                    "forever)",
-                                    function, static_cast<void*>(lock)));
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock));
+        verifier::report_fatal(verifier::rule::spinlock_already_owned, function, lock,
+                               fmt::format("{}({}): the calling thread already holds this spin lock (Windows would "
+                                           "spin forever)",
+                                           function, static_cast<void*>(lock)),
+                               details);
     }
     unsigned spins = 1;
     for (;;) {
@@ -79,10 +104,12 @@ void release_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
     ULONG_PTR expected = me;
     if (!std::atomic_ref<ULONG_PTR>(*lock).compare_exchange_strong(expected, 0, std::memory_order_release,
                                                                    std::memory_order_relaxed)) {
-        raise_bug_check(
-            SPIN_LOCK_NOT_OWNED, reinterpret_cast<ULONG_PTR>(lock), expected, 0, 0,
-            fmt::format("{}({}): the spin lock is {} the calling thread", function, static_cast<void*>(lock),
-                        expected == 0 ? "not held, not even by" : "held by another thread than"));
+        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock), expected);
+        verifier::report_fatal(verifier::rule::spinlock_not_owner, function, lock,
+                               fmt::format("{}({}): the spin lock is {} the calling thread", function,
+                                           static_cast<void*>(lock),
+                                           expected == 0 ? "not held, not even by" : "held by another thread than"),
+                               details);
     }
 }
 
@@ -103,12 +130,28 @@ KIRQL acquire_spin_lock(PKSPIN_LOCK lock, const char* function) {
         set_current_irql(old);
         throw;
     }
+    raised_locks.emplace_back(lock, old);
     return old;
 }
 
 /// Releases and returns to @p new_irql.
 void release_spin_lock(PKSPIN_LOCK lock, KIRQL new_irql, const char* function) {
+    // Ownership first: a release by the wrong thread is the graver fault.
     release_spin_lock_raw(lock, function);
+    check_release_level(lock, function);
+    for (auto it = raised_locks.rbegin(); it != raised_locks.rend(); ++it) {
+        if (it->first == lock) {
+            const KIRQL acquired_at = it->second;
+            raised_locks.erase(std::next(it).base());
+            if (acquired_at != new_irql) {
+                report_release_irql(function, lock,
+                                    fmt::format("released to IRQL {}, but it was acquired at IRQL {}: pass the "
+                                                "OldIrql the acquire returned",
+                                                new_irql, acquired_at));
+            }
+            break;
+        }
+    }
     set_current_irql(new_irql);
 }
 
@@ -145,6 +188,7 @@ extern "C" VOID NTAPI KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock) {
 /* KeReleaseSpinLockFromDpcLevel (ntoskrnl) */
 extern "C" VOID NTAPI KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock) {
     kernel::release_spin_lock_raw(SpinLock, "KeReleaseSpinLockFromDpcLevel");
+    kernel::check_release_level(SpinLock, "KeReleaseSpinLockFromDpcLevel");
 }
 
 /* KeTryToAcquireSpinLockAtDpcLevel (ntoskrnl) */

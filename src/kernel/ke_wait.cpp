@@ -6,6 +6,7 @@
 #include "caller_address.hpp"
 #include "irql.hpp"
 #include "ke_dispatcher.hpp"
+#include "verifier.hpp"
 
 #include <fmt/format.h>
 
@@ -61,12 +62,8 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
                                                  PLARGE_INTEGER Interval) {
     (void)WaitMode;
     (void)Alertable;
-    const KIRQL irql = wskemu::kernel::current_irql();
-    if (irql > APC_LEVEL) {
-        wskemu::kernel::raise_bug_check(
-            IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(WSKEMU_CALLER()),
-            fmt::format("KeDelayExecutionThread at IRQL {}: it must be called at IRQL <= APC_LEVEL", irql));
-    }
+    wskemu::kernel::verifier::check_irql("KeDelayExecutionThread", APC_LEVEL, WSKEMU_CALLER(),
+                                         "it must be called at IRQL <= APC_LEVEL");
     if (Interval == nullptr) {
         return STATUS_INVALID_PARAMETER;
     }

@@ -8,6 +8,8 @@
 #include "ex_pool.hpp"
 #include "log.hpp"
 #include "seh.hpp"
+#include "verifier.hpp"
+#include "verifier_irp.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +46,32 @@ void fill_page_numbers(PMDL mdl) {
     }
 }
 
+// IoFreeMdl of an MDL whose pages are locked: reported, and forgotten as
+// locked (the pages would stay locked forever on Windows).
+void report_freed_while_locked(PMDL mdl) {
+    const locked_mdl_info* info = nullptr;
+    locked_mdl_info copy{};
+    {
+        auto& r = registry();
+        std::lock_guard guard(r.lock);
+        if (auto it = r.mdls.find(mdl); it != r.mdls.end()) {
+            copy = it->second;
+            info = &copy;
+            r.mdls.erase(it);
+        }
+    }
+    const block_history history = block_history_of(mdl);
+    verifier::report_details details;
+    details.creation = &history.info.stack;
+    details.has_parameters = true;
+    details.parameters = {reinterpret_cast<ULONG_PTR>(mdl), 0, 0, 0};
+    verifier::report(verifier::rule::mdl_freed_while_locked, "IoFreeMdl", mdl,
+                     fmt::format("IoFreeMdl: the pages of MDL {} are still locked{}; call MmUnlockPages first",
+                                 static_cast<void*>(mdl),
+                                 info != nullptr ? fmt::format(" (locked at {})", info->lock_site) : std::string()),
+                     details);
+}
+
 }  // namespace
 
 namespace wskemu::kernel {
@@ -69,6 +97,7 @@ extern "C" SIZE_T NTAPI MmSizeOfMdl(PVOID Base, SIZE_T Length) {
 /* IoAllocateMdl (ntoskrnl) */
 extern "C" PMDL NTAPI IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota,
                                     PIRP Irp) {
+    verifier::check_irql("IoAllocateMdl", DISPATCH_LEVEL, WSKEMU_CALLER());
     if (Length > max_mdl_length) {
         return nullptr;
     }
@@ -102,8 +131,17 @@ extern "C" PMDL NTAPI IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN 
 
 /* IoFreeMdl (ntoskrnl) */
 extern "C" VOID NTAPI IoFreeMdl(PMDL Mdl) {
-    if (Mdl != nullptr && is_live_block(Mdl, block_kind::mdl) && (Mdl->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED)) {
-        MmUnmapLockedPages(Mdl->MappedSystemVa, Mdl);
+    verifier::check_irql("IoFreeMdl", DISPATCH_LEVEL, WSKEMU_CALLER());
+    if (Mdl != nullptr && is_live_block(Mdl, block_kind::mdl)) {
+        if (!verifier::mdl_releasable(Mdl, "IoFreeMdl")) {
+            return;  // a pending WSK call still reads or writes through it
+        }
+        if (Mdl->MdlFlags & MDL_PAGES_LOCKED) {
+            report_freed_while_locked(Mdl);
+        }
+        if (Mdl->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED) {
+            MmUnmapLockedPages(Mdl->MappedSystemVa, Mdl);
+        }
     }
     tracked_free(Mdl, block_kind::mdl, 0, false, "IoFreeMdl");
 }
@@ -138,9 +176,24 @@ extern "C" VOID NTAPI MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_
                                           LOCK_OPERATION Operation) {
     PMDL mdl = MemoryDescriptorList;
     (void)AccessMode;
+    verifier::check_irql("MmProbeAndLockPages", APC_LEVEL, WSKEMU_CALLER(),
+                         "pageable memory is probed and locked at IRQL <= APC_LEVEL");
     if (mdl->MdlFlags & MDL_PAGES_LOCKED) {
-        raise_bug_check(PFN_LIST_CORRUPT, 0x9A, reinterpret_cast<ULONG_PTR>(mdl), 0, 0,
-                        fmt::format("MmProbeAndLockPages: MDL {} is already locked", static_cast<void*>(mdl)));
+        auto details = verifier::with_parameters(0x9A, reinterpret_cast<ULONG_PTR>(mdl));
+        verifier::report(verifier::rule::mdl_already_locked, "MmProbeAndLockPages", mdl,
+                         fmt::format("MmProbeAndLockPages: MDL {} is already locked", static_cast<void*>(mdl)),
+                         details);
+        return;  // switched off: it stays locked once
+    }
+    if (mdl->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) {
+        const block_history history = block_history_of(mdl);
+        verifier::report_details details;
+        details.creation = &history.info.stack;
+        verifier::report(verifier::rule::mdl_nonpaged_then_locked, "MmProbeAndLockPages", mdl,
+                         fmt::format("MmProbeAndLockPages: MDL {} was built by MmBuildMdlForNonPagedPool; such an "
+                                     "MDL describes nonpaged memory and is never probed, locked or unlocked",
+                                     static_cast<void*>(mdl)),
+                         details);
     }
     if (mdl->StartVa == nullptr && mdl->ByteCount != 0) {
         // What a bad buffer address raises on Windows; caught by __except.
@@ -153,16 +206,22 @@ extern "C" VOID NTAPI MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_
     }
     auto& r = registry();
     std::lock_guard guard(r.lock);
-    r.mdls[mdl] = locked_mdl_info{mdl, WSKEMU_CALLER()};
+    r.mdls[mdl] = locked_mdl_info{mdl, WSKEMU_CALLER(),
+                                  verifier::capture_stacks() ? wskemu::common::stack_trace::capture(1)
+                                                              : wskemu::common::stack_trace{}};
 }
 
 /* MmUnlockPages (ntoskrnl) */
 extern "C" VOID NTAPI MmUnlockPages(PMDL MemoryDescriptorList) {
     PMDL mdl = MemoryDescriptorList;
     if ((mdl->MdlFlags & MDL_PAGES_LOCKED) == 0) {
-        raise_bug_check(PFN_LIST_CORRUPT, 0x7, reinterpret_cast<ULONG_PTR>(mdl), 0, 0,
-                        fmt::format("MmUnlockPages: the pages of MDL {} are not locked", static_cast<void*>(mdl)));
+        auto details = verifier::with_parameters(0x7, reinterpret_cast<ULONG_PTR>(mdl));
+        verifier::report(verifier::rule::mdl_not_locked, "MmUnlockPages", mdl,
+                         fmt::format("MmUnlockPages: the pages of MDL {} are not locked", static_cast<void*>(mdl)),
+                         details);
+        return;  // switched off: nothing to unlock
     }
+    (void)verifier::mdl_releasable(mdl, "MmUnlockPages");
     if (mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
         MmUnmapLockedPages(mdl->MappedSystemVa, mdl);
     }

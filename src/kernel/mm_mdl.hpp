@@ -3,6 +3,8 @@
 
 #include <wdm.h>
 
+#include "common/stack_trace.hpp"
+
 #include <cstddef>
 #include <vector>
 
@@ -12,6 +14,7 @@ namespace wskemu::kernel {
 struct locked_mdl_info {
     const MDL* mdl;
     const void* lock_site;  // return address into the code that locked it
+    common::stack_trace lock_stack;  // where it was locked (empty if stacks are off)
 };
 
 /// MDLs locked by MmProbeAndLockPages and not yet unlocked, oldest first.

@@ -17,7 +17,9 @@
 
 #include <fmt/format.h>
 
+#if !defined(_MSC_VER)
 #include <pthread.h>
+#endif
 
 #include <atomic>
 #include <new>
@@ -68,11 +70,26 @@ void finish_thread(_ETHREAD* thread, NTSTATUS status) noexcept {
 // thread exits. A thread-specific key, not a thread_local destructor: with
 // MinGW's emulated TLS, thread_local storage is freed before thread_local
 // destructors run (docs/windows.md); the key hands us the object directly.
+// MSVC has no <pthread.h>, and its thread_local destructors run with TLS
+// intact, so there a thread_local holder does the job.
 extern "C" void release_adopted_thread(void* object) {
     current_thread_object = nullptr;
     finish_thread(static_cast<_ETHREAD*>(object), STATUS_SUCCESS);
 }
 
+#if defined(_MSC_VER)
+struct adopted_thread_holder {
+    _ETHREAD* thread = nullptr;
+    ~adopted_thread_holder() {
+        if (thread != nullptr) {
+            release_adopted_thread(thread);
+        }
+    }
+};
+thread_local adopted_thread_holder adopted_thread;
+
+void release_at_thread_exit(_ETHREAD* thread) { adopted_thread.thread = thread; }
+#else
 pthread_key_t adopted_thread_key() {
     static const pthread_key_t key = [] {
         pthread_key_t k{};
@@ -83,6 +100,9 @@ pthread_key_t adopted_thread_key() {
     }();
     return key;
 }
+
+void release_at_thread_exit(_ETHREAD* thread) { pthread_setspecific(adopted_thread_key(), thread); }
+#endif
 
 void run_system_thread(_ETHREAD* thread) {
     current_thread_object = thread;
@@ -115,7 +135,7 @@ _ETHREAD* current_thread() noexcept {
         if (thread == nullptr) {
             std::terminate();
         }
-        pthread_setspecific(adopted_thread_key(), thread);
+        release_at_thread_exit(thread);
         current_thread_object = thread;
     }
     return current_thread_object;

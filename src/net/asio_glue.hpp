@@ -21,6 +21,7 @@ namespace wskemu::net {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
 
 // The "wskemu.net" logger; level from WSKEMU_LOG like the kernel's logger.
 spdlog::logger& log();
@@ -32,6 +33,8 @@ error from_error_code(const boost::system::error_code& ec);
 tcp::endpoint to_asio(const endpoint& ep);
 endpoint from_asio(const tcp::endpoint& ep);
 tcp protocol_of(address_family family) noexcept;
+udp::endpoint to_asio_udp(const endpoint& ep);
+endpoint from_asio(const udp::endpoint& ep);
 
 // Waits up to `timeout` for a host socket to be writable (`for_send`) or
 // readable (or in error): none when ready, would_block on timeout.
@@ -182,6 +185,15 @@ error set_socket_option(Socket& s, option_state& state, socket_option option, in
     case socket_option::out_of_band_inline:
         s.set_option(asio::socket_base::out_of_band_inline(value != 0), ec);
         break;
+    case socket_option::broadcast:
+        s.set_option(asio::socket_base::broadcast(value != 0), ec);
+        break;
+    case socket_option::multicast_hops:
+        s.set_option(asio::ip::multicast::hops(value), ec);
+        break;
+    case socket_option::multicast_loop:
+        s.set_option(asio::ip::multicast::enable_loopback(value != 0), ec);
+        break;
     default: {
         int_option raw = plain_option(option, value);
         if (raw.name(0) < 0) {
@@ -244,6 +256,15 @@ error get_socket_option(const Socket& s, const option_state& state, socket_optio
         break;
     case socket_option::out_of_band_inline:
         read(asio::socket_base::out_of_band_inline(), as_bool);
+        break;
+    case socket_option::broadcast:
+        read(asio::socket_base::broadcast(), as_bool);
+        break;
+    case socket_option::multicast_hops:
+        read(asio::ip::multicast::hops(), as_int);
+        break;
+    case socket_option::multicast_loop:
+        read(asio::ip::multicast::enable_loopback(), as_bool);
         break;
     default: {
         int_option raw = plain_option(option);

@@ -66,6 +66,23 @@ endpoint from_asio(const tcp::endpoint& ep) {
     return result;
 }
 
+// The two protocols' endpoints hold the same sockaddr: copied whole, so the
+// IPv6 flow label and scope survive.
+udp::endpoint to_asio_udp(const endpoint& ep) {
+    const tcp::endpoint t = to_asio(ep);
+    udp::endpoint u;
+    std::memcpy(u.data(), t.data(), t.size());
+    u.resize(t.size());
+    return u;
+}
+
+endpoint from_asio(const udp::endpoint& ep) {
+    tcp::endpoint t;
+    std::memcpy(t.data(), ep.data(), ep.size());
+    t.resize(ep.size());
+    return from_asio(t);
+}
+
 tcp protocol_of(address_family family) noexcept {
     return family == address_family::ipv4 ? tcp::v4() : tcp::v6();
 }

@@ -155,6 +155,8 @@ std::string_view describe(error e) noexcept {
     case error::shut_down: return "shut_down";
     case error::cancelled: return "cancelled";
     case error::message_too_long: return "message_too_long";
+    case error::name_not_found: return "name_not_found";
+    case error::name_server_failure: return "name_server_failure";
     case error::other: return "other";
     }
     return "unknown";

@@ -28,7 +28,9 @@ enum class error {
     already_connected,
     shut_down,              // send after shutdown_send()
     cancelled,              // cancel(), close while pending
-    message_too_long,
+    message_too_long,       // a datagram larger than the host sends
+    name_not_found,         // name resolution: no such host or service, or no address of the asked family
+    name_server_failure,    // name resolution: the name service did not answer (try again later)
     other,                  // unmapped host code (logged once with its number)
 };
 

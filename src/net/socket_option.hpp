@@ -19,6 +19,9 @@ enum class socket_option {
     ttl,                         // IP_TTL / IPV6_UNICAST_HOPS, by the socket's family
     out_of_band_inline,          // SO_OOBINLINE
     receive_low_watermark,       // SO_RCVLOWAT (get only on Windows)
+    broadcast,                   // SO_BROADCAST (datagram sockets)
+    multicast_hops,              // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS, by the socket's family
+    multicast_loop,              // IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP, by the socket's family
 };
 
 }  // namespace wskemu::net

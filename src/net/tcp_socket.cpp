@@ -11,27 +11,12 @@ namespace detail {
 
 namespace {
 
-// Runs a user handler; a handler must not throw, but one that does must not
-// wedge the socket's queue.
-template <typename Handler, typename... Args>
-void invoke_safely(Handler& h, Args&&... args) noexcept {
-    try {
-        h(std::forward<Args>(args)...);
-    } catch (const std::exception& e) {
-        log().error("net: a completion handler threw: {}", e.what());
-    } catch (...) {
-        log().error("net: a completion handler threw a non-standard exception");
-    }
-}
-
 // Posts a failed completion: handlers never run inside the initiating call.
 void post_result(io_engine& engine, transfer_handler handler, error e, std::size_t bytes = 0) {
-    engine.post([h = std::move(handler), e, bytes]() mutable { invoke_safely(h, e, bytes); });
+    post_completion(engine, std::move(handler), e, bytes);
 }
 
-void post_status(io_engine& engine, status_handler handler, error e) {
-    engine.post([h = std::move(handler), e]() mutable { invoke_safely(h, e); });
-}
+void post_status(io_engine& engine, status_handler handler, error e) { post_completion(engine, std::move(handler), e); }
 
 // Copies neutral descriptors into an op's Asio descriptors; returns the total.
 template <typename Buffer, typename Source>
@@ -105,53 +90,6 @@ void transfer_op<Buffer>::advance(std::size_t n) noexcept {
             ++first;
         }
     }
-}
-
-template <typename Op>
-void op_queue<Op>::push(Op* op) noexcept {
-    op->next = nullptr;
-    if (tail != nullptr) {
-        tail->next = op;
-    } else {
-        head = op;
-    }
-    tail = op;
-}
-
-template <typename Op>
-Op* op_queue<Op>::pop() noexcept {
-    Op* op = head;
-    head = op->next;
-    if (head == nullptr) {
-        tail = nullptr;
-    }
-    op->next = nullptr;
-    return op;
-}
-
-template <typename Op>
-void op_queue<Op>::remove(Op* op) noexcept {
-    Op* previous = nullptr;
-    for (Op* o = head; o != nullptr; previous = o, o = o->next) {
-        if (o == op) {
-            (previous != nullptr ? previous->next : head) = o->next;
-            if (tail == o) {
-                tail = previous;
-            }
-            o->next = nullptr;
-            return;
-        }
-    }
-}
-
-template <typename Op>
-Op* op_queue<Op>::find(op_id id) const noexcept {
-    for (Op* o = head; o != nullptr; o = o->next) {
-        if (o->id == id) {
-            return o;
-        }
-    }
-    return nullptr;
 }
 
 template <typename Op>

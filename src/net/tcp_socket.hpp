@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "io_engine.hpp"
 #include "socket_option.hpp"
+#include "transfer.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -16,26 +17,11 @@
 
 namespace wskemu::net {
 
-// Result of a synchronous transfer attempt.
-struct io_result {
-    error err = error::none;
-    std::size_t bytes = 0;
-};
-
-// Names one pending send or receive of a socket, for cancel(op_id). 0 names
-// nothing (an operation refused at initiation, already being completed).
-using op_id = std::uint64_t;
-
 // When a receive completes.
 enum class receive_mode {
     some,  // as soon as any bytes arrived
     all,   // when the buffers are full (or at end of stream / error, with the bytes so far)
 };
-
-// Completion handlers. Each runs exactly once, on an engine thread (or the
-// polling thread in manual mode), never inside the call that started it.
-using transfer_handler = callback<void(error, std::size_t)>;
-using status_handler = callback<void(error)>;
 
 namespace detail {
 struct socket_state;

@@ -4,6 +4,7 @@
 
 #include "asio_glue.hpp"
 #include "handler_memory.hpp"
+#include "op_queue.hpp"
 #include "tcp_socket.hpp"
 
 #include <memory>
@@ -35,21 +36,6 @@ struct transfer_op {
 
 using send_op = transfer_op<asio::const_buffer>;
 using receive_op = transfer_op<asio::mutable_buffer>;
-
-// FIFO of ops, intrusive.
-template <typename Op>
-struct op_queue {
-    Op* head = nullptr;
-    Op* tail = nullptr;
-
-    bool empty() const noexcept { return head == nullptr; }
-    Op* front() const noexcept { return head; }
-    void push(Op* op) noexcept;
-    Op* pop() noexcept;
-    // Unlinks `op` (which must be queued).
-    void remove(Op* op) noexcept;
-    Op* find(op_id id) const noexcept;
-};
 
 // Recycled ops of one socket (guarded by the socket's mutex).
 template <typename Op>

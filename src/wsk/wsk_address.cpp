@@ -62,6 +62,16 @@ NTSTATUS from_sockaddr(const SOCKADDR* address, net::endpoint& out) noexcept {
     return STATUS_SUCCESS;
 }
 
+NTSTATUS from_sockaddr_of(const SOCKADDR* address, net::address_family family, net::endpoint& out) noexcept {
+    net::endpoint ep;
+    const NTSTATUS status = from_sockaddr(address, ep);
+    if (!NT_SUCCESS(status) || ep.family != family) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    out = ep;
+    return STATUS_SUCCESS;
+}
+
 void to_sockaddr(const net::endpoint& ep, SOCKADDR* out) noexcept {
     if (ep.family == net::address_family::ipv4) {
         SOCKADDR_IN in;

@@ -18,6 +18,10 @@ std::optional<net::address_family> to_net_family(ADDRESS_FAMILY family) noexcept
 /// another family: STATUS_INVALID_PARAMETER, `out` untouched.
 NTSTATUS from_sockaddr(const SOCKADDR* address, net::endpoint& out) noexcept;
 
+/// from_sockaddr for an address that must be of the socket's `family`:
+/// another family is STATUS_INVALID_PARAMETER too.
+NTSTATUS from_sockaddr_of(const SOCKADDR* address, net::address_family family, net::endpoint& out) noexcept;
+
 /// Writes `ep` as a SOCKADDR_IN (16 bytes) or SOCKADDR_IN6 (28 bytes),
 /// zero padding included.
 void to_sockaddr(const net::endpoint& ep, SOCKADDR* out) noexcept;

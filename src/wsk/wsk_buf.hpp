@@ -5,8 +5,11 @@
 #include <wsk.h>
 
 #include "kernel/mm_mdl.hpp"
+#include "kernel/verifier_irp.hpp"
+#include "wsk/wsk_verifier.hpp"
 
 #include <algorithm>
+#include <type_traits>
 #include <cstddef>
 #include <vector>
 
@@ -19,7 +22,8 @@ inline constexpr std::size_t max_mdl_chain_length = 65536;
 /// net::mutable_buffer, Byte its byte type). The rules (reference §6): Offset
 /// inside the first MDL (or 0 with Length 0), Length within the chain, a NULL
 /// Mdl only with Length 0. STATUS_INVALID_PARAMETER otherwise, with `pieces`
-/// empty and `total` 0.
+/// empty and `total` 0, and a verifier report. The MDLs used are recorded for
+/// the verifier against the IRP of the calling thread's current call.
 template <typename Piece, typename Byte>
 NTSTATUS map_wsk_buf(const WSK_BUF* buffer, std::vector<Piece>& pieces, std::size_t& total) {
     pieces.clear();
@@ -30,9 +34,14 @@ NTSTATUS map_wsk_buf(const WSK_BUF* buffer, std::vector<Piece>& pieces, std::siz
     const SIZE_T length = buffer->Length;
     const MDL* mdl = buffer->Mdl;
     if (mdl == nullptr) {
-        return length == 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+        if (length == 0) {
+            return STATUS_SUCCESS;
+        }
+        report_wsk_buf(buffer, wsk_buf_fault::past_chain);
+        return STATUS_INVALID_PARAMETER;
     }
     if (!(buffer->Offset < mdl->ByteCount || (buffer->Offset == 0 && length == 0))) {
+        report_wsk_buf(buffer, wsk_buf_fault::offset_outside_first_mdl);
         return STATUS_INVALID_PARAMETER;
     }
     SIZE_T remaining = length;
@@ -41,6 +50,7 @@ NTSTATUS map_wsk_buf(const WSK_BUF* buffer, std::vector<Piece>& pieces, std::siz
     while (remaining > 0) {
         if (mdl == nullptr || ++count > max_mdl_chain_length) {
             pieces.clear();
+            report_wsk_buf(buffer, wsk_buf_fault::past_chain);
             return STATUS_INVALID_PARAMETER;  // Length runs past the chain
         }
         const std::size_t take = std::min<std::size_t>(mdl->ByteCount - offset, remaining);
@@ -52,6 +62,14 @@ NTSTATUS map_wsk_buf(const WSK_BUF* buffer, std::vector<Piece>& pieces, std::siz
         mdl = mdl->Next;
     }
     total = length;
+    kernel::verifier::buffer_in_use(buffer->Mdl, count);
+    if constexpr (std::is_const_v<Byte>) {
+        if (kernel::verifier::checksum_enabled()) {
+            for (const Piece& piece : pieces) {
+                kernel::verifier::send_bytes(piece.data, piece.size);
+            }
+        }
+    }
     return STATUS_SUCCESS;
 }
 

@@ -2,9 +2,12 @@
 #include "wsk/wsk_call.hpp"
 
 #include "kernel/log.hpp"
+#include "kernel/verifier.hpp"
 #include "runtime/faults.hpp"
 #include "runtime/holds.hpp"
 #include "wsk/wsk_irp.hpp"
+
+#include <fmt/format.h>
 
 #include <cstring>
 #include <memory>
@@ -125,6 +128,24 @@ NTSTATUS run_controlled_call(call_context& call, const char* function, std::func
         resume(op, socket, irp, *shared_body, outcome);
     });
     return STATUS_PENDING;
+}
+
+bool refuse_second_close(socket_base& socket, PIRP irp, NTSTATUS& result) {
+    if (!socket.close_requested()) {
+        return false;
+    }
+    namespace verifier = kernel::verifier;
+    verifier::report_details details;
+    details.creation = &socket.creation_stack();
+    verifier::report(verifier::rule::socket_close_twice, "WskCloseSocket", socket.key(),
+                     fmt::format("WskCloseSocket: socket {} is already being closed; close a socket exactly once",
+                                 socket.key()),
+                     details);
+    result = take_irp(irp, "WskCloseSocket");
+    if (NT_SUCCESS(result)) {
+        result = complete_irp(irp, STATUS_INVALID_DEVICE_STATE, 0);
+    }
+    return true;
 }
 
 address_copy::address_copy(const SOCKADDR* source) noexcept : present(source != nullptr) {

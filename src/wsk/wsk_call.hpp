@@ -47,6 +47,9 @@ call_context* current_call() noexcept;
 /// Logs a call's entry at debug level (docs/testing.md, "Logs").
 void log_call(const char* function, const socket_base* socket, PIRP irp);
 
+/// run_close's check: true (and `result` set) if a close is pending already.
+bool refuse_second_close(socket_base& socket, PIRP irp, NTSTATUS& result);
+
 /// The controlled path of run_call (used only while rt::active()).
 NTSTATUS run_controlled_call(call_context& call, const char* function, std::function<NTSTATUS()> body);
 
@@ -62,6 +65,25 @@ NTSTATUS run_call(operation op, socket_base* socket, PIRP irp, const char* funct
         return body();
     }
     return run_controlled_call(call, function, std::function<NTSTATUS()>(std::forward<Body>(body)));
+}
+
+/// WskCloseSocket on any category: a second close while the first is
+/// pending is reported to the verifier (socket.close_twice) and refused with
+/// STATUS_INVALID_DEVICE_STATE, the first undisturbed; otherwise the close
+/// runs under test control. `close(irp)` is the category's close.
+template <typename Close>
+NTSTATUS run_close(socket_base& socket, PIRP irp, Close&& close) {
+    NTSTATUS refused = STATUS_SUCCESS;
+    if (refuse_second_close(socket, irp, refused)) {
+        return refused;
+    }
+    socket.set_close_requested(true);
+    const NTSTATUS status =
+        run_call(operation::close, &socket, irp, "WskCloseSocket", [&socket, irp, close]() { return close(socket, irp); });
+    if (status == STATUS_INVALID_PARAMETER) {
+        socket.set_close_requested(false);  // the IRP was refused: the socket stays open
+    }
+    return status;
 }
 
 /// A copy of an optional WSK_BUF, for bodies that run later.

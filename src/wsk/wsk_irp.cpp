@@ -5,6 +5,7 @@
 
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
+#include "kernel/verifier_irp.hpp"
 #include "runtime/faults.hpp"
 #include "runtime/observer.hpp"
 #include "runtime/scheduler.hpp"
@@ -67,12 +68,15 @@ void schedule_completion(PIRP irp, NTSTATUS status, ULONG_PTR information, std::
 
 }  // namespace
 
-NTSTATUS take_irp(PIRP irp, const char* function) noexcept {
+NTSTATUS take_irp(PIRP irp, const char* function) {
     const call_context* call = current_call();
     if (call != nullptr && call->replay && call->irp == irp && irp != nullptr) {
-        return STATUS_SUCCESS;  // a held call: taken when it was held
+        return STATUS_SUCCESS;  // a held call: taken (and told to the verifier) when it was held
     }
     if (irp == nullptr) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (!kernel::verifier::irp_taken(irp, function)) {
         return STATUS_INVALID_PARAMETER;
     }
     if (irp->CurrentLocation <= 1) {
@@ -112,6 +116,7 @@ NTSTATUS complete_irp_inline(PIRP irp, NTSTATUS status, ULONG_PTR information) {
         kernel::log().debug("{} completes {}: socket {}, {}, Information {}", operation_name(tag.op),
                             pending ? "after STATUS_PENDING" : "inline", tag.socket, ntstatus{status}, information);
     }
+    kernel::verifier::completion_scope verified(irp);
     completion_guard guard;
     IoCompleteRequest(irp, IO_NO_INCREMENT);
     return status;

@@ -23,12 +23,14 @@
 namespace wskemu::wsk {
 
 /// Takes a driver's IRP: NULL is refused with STATUS_INVALID_PARAMETER,
-/// touching nothing; an IRP without a free stack location is logged and
-/// refused with STATUS_INVALID_PARAMETER, not completed. Otherwise the
-/// provider owns the next location (IoSetNextIrpStackLocation) and the
-/// result is STATUS_SUCCESS: the IRP must now be completed exactly once. A
-/// held call being released has its IRP taken already: STATUS_SUCCESS.
-NTSTATUS take_irp(PIRP irp, const char* function) noexcept;
+/// touching nothing; an IRP without a free stack location, or one a pending
+/// call still holds, is reported to the verifier and refused with
+/// STATUS_INVALID_PARAMETER, not completed. Otherwise the provider owns the
+/// next location (IoSetNextIrpStackLocation) and the result is
+/// STATUS_SUCCESS: the IRP must now be completed exactly once. A held call
+/// being released has its IRP taken already: STATUS_SUCCESS. May raise a
+/// verifier bug check (a freed IRP; break mode).
+NTSTATUS take_irp(PIRP irp, const char* function);
 
 /// Completes a taken IRP: IoStatus = {status, information}, then
 /// IoCompleteRequest. Returns `status`, so an inline completion returns what

@@ -1,11 +1,15 @@
 // wskemu: the client-level provider functions (WSK_PROVIDER_DISPATCH).
-// WskControlClient, WskSocket for connection sockets and WskSocketConnect
-// are implemented; other socket categories and name resolution are stubs.
+// WskControlClient, WskSocket for connection and datagram sockets,
+// WskSocketConnect and name resolution are implemented; basic, listening and
+// stream sockets are stubs.
 #include "wsk/wsk_provider.hpp"
 
+#include "kernel/caller_address.hpp"
 #include "kernel/log.hpp"
 #include "wsk/wsk_call.hpp"
+#include "wsk/wsk_datagram.hpp"
 #include "wsk/wsk_irp.hpp"
+#include "wsk/wsk_names.hpp"
 #include "wsk/wsk_registration.hpp"
 #include "wsk/wsk_socket.hpp"
 
@@ -170,7 +174,14 @@ NTSTATUS WSKAPI wsk_socket(PWSK_CLIENT Client, ADDRESS_FAMILY AddressFamily, USH
                                              static_cast<const WSK_CLIENT_CONNECTION_DISPATCH*>(Dispatch), Irp);
         });
     }
-    // Basic, listening, datagram and stream sockets are not implemented yet.
+    if (Flags == WSK_FLAG_DATAGRAM_SOCKET) {
+        registration_state& registration = call.registration();
+        return run_call(operation::socket, nullptr, Irp, "WskSocket", [=, &registration] {
+            return datagram_socket::create(registration, AddressFamily, SocketType, Protocol, SocketContext,
+                                           static_cast<const WSK_CLIENT_DATAGRAM_DISPATCH*>(Dispatch), Irp);
+        });
+    }
+    // Basic, listening and stream sockets are not implemented yet.
     static std::atomic<bool> logged{false};
     return not_implemented_with_irp(Irp, logged, "WskSocket");
 }
@@ -226,36 +237,26 @@ NTSTATUS WSKAPI wsk_control_client(PWSK_CLIENT Client, ULONG ControlCode, SIZE_T
 NTSTATUS WSKAPI wsk_get_address_info(PWSK_CLIENT Client, PUNICODE_STRING NodeName, PUNICODE_STRING ServiceName,
                                      ULONG NameSpace, GUID* Provider, PADDRINFOEXW Hints, PADDRINFOEXW* Result,
                                      PEPROCESS OwningProcess, PETHREAD OwningThread, PIRP Irp) {
-    (void)NodeName, (void)ServiceName, (void)NameSpace, (void)Provider, (void)Hints, (void)OwningProcess;
-    (void)OwningThread;
-    client_call call(Client, "WskGetAddressInfo");
-    if (Result == nullptr) {
-        return STATUS_INVALID_PARAMETER;
-    }
-    static std::atomic<bool> logged{false};
-    return not_implemented_with_irp(Irp, logged, "WskGetAddressInfo");
+    (void)OwningProcess, (void)OwningThread;  // no security contexts are emulated
+    client_call call(Client, "WskGetAddressInfo", PASSIVE_LEVEL);
+    return run_call(operation::get_address_info, nullptr, Irp, "WskGetAddressInfo", [=] {
+        return get_address_info(NodeName, ServiceName, NameSpace, Provider, Hints, Result, Irp);
+    });
 }
 
 VOID WSKAPI wsk_free_address_info(PWSK_CLIENT Client, PADDRINFOEXW AddrInfo) {
-    client_call call(Client, "WskFreeAddressInfo");
-    // WskGetAddressInfo never returns a list yet, so there is nothing this
-    // provider allocated to free.
-    static std::atomic<bool> logged{false};
-    if (AddrInfo != nullptr) {
-        log_not_implemented_once(logged, "WskFreeAddressInfo");
-    }
+    client_call call(Client, "WskFreeAddressInfo", PASSIVE_LEVEL);
+    free_address_info(AddrInfo);
 }
 
 NTSTATUS WSKAPI wsk_get_name_info(PWSK_CLIENT Client, PSOCKADDR SockAddr, ULONG SockAddrLength,
                                   PUNICODE_STRING NodeName, PUNICODE_STRING ServiceName, ULONG Flags,
                                   PEPROCESS OwningProcess, PETHREAD OwningThread, PIRP Irp) {
-    (void)SockAddrLength, (void)NodeName, (void)ServiceName, (void)Flags, (void)OwningProcess, (void)OwningThread;
-    client_call call(Client, "WskGetNameInfo");
-    if (SockAddr == nullptr) {
-        return STATUS_INVALID_PARAMETER;
-    }
-    static std::atomic<bool> logged{false};
-    return not_implemented_with_irp(Irp, logged, "WskGetNameInfo");
+    (void)OwningProcess, (void)OwningThread;
+    client_call call(Client, "WskGetNameInfo", PASSIVE_LEVEL);
+    return run_call(operation::get_name_info, nullptr, Irp, "WskGetNameInfo", [=] {
+        return get_name_info(SockAddr, SockAddrLength, NodeName, ServiceName, Flags, Irp);
+    });
 }
 
 const WSK_PROVIDER_DISPATCH dispatch_table = {

@@ -5,17 +5,21 @@
 #include "kernel/caller_address.hpp"
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
+#include "kernel/verifier.hpp"
 #include "wsk/wsk_provider.hpp"
+#include "wsk/wsk_socket_base.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <unordered_set>
+#include <utility>
 
 namespace wskemu::wsk {
 
@@ -25,17 +29,32 @@ namespace {
 // context pointer, checked against the live set, is what counts.
 constexpr ULONGLONG registered_marker = 0x57534B454D550001ULL;
 
+std::chrono::milliseconds initial_deregister_timeout() {
+    if (const char* text = std::getenv("WSKEMU_VERIFIER_DEREGISTER_TIMEOUT_MS"); text != nullptr && *text != '\0') {
+        char* end = nullptr;
+        const unsigned long long ms = std::strtoull(text, &end, 10);
+        if (end != nullptr && *end == '\0') {
+            return std::chrono::milliseconds(ms);
+        }
+    }
+    return std::chrono::milliseconds(10000);
+}
+
 struct registry {
     std::mutex mutex;
     // Notified on every change a waiter may care about: captures, sockets,
     // calls in flight, availability, deregistration.
     std::condition_variable changed;
     std::unordered_set<registration_state*> live;
+    // Left behind by a WskDeregister that timed out (never freed: sockets and
+    // calls may still point at them).
+    std::unordered_set<registration_state*> abandoned;
     bool provider_available = true;
     // A timed unavailability (test control): unavailable until then.
     std::chrono::steady_clock::time_point unavailable_until{};
     std::size_t blocked_captures = 0;
     std::chrono::milliseconds report_interval{5000};
+    std::chrono::milliseconds verifier_timeout{initial_deregister_timeout()};
 };
 
 registry& the_registry();
@@ -52,20 +71,32 @@ registry& the_registry() {
     return *instance;
 }
 
-[[noreturn]] void report_violation(ULONG_PTR subcode, const void* object, const std::string& why) {
-    kernel::raise_bug_check(DRIVER_VERIFIER_DETECTED_VIOLATION, subcode, reinterpret_cast<ULONG_PTR>(object), 0, 0,
-                            why);
-}
+namespace verifier = kernel::verifier;
 
-void check_irql(KIRQL maximum, const char* function, const char* rule, void* caller) {
-    const KIRQL irql = kernel::current_irql();
-    if (irql > maximum) {
-        kernel::raise_bug_check(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, reinterpret_cast<ULONG_PTR>(caller),
-                                fmt::format("{} at IRQL {}: {}", function, irql, rule));
+verifier::rule rule_of(ULONG_PTR subcode) {
+    switch (subcode) {
+    case registered_twice: return verifier::rule::wsk_registered_twice;
+    case block_not_registered: return verifier::rule::wsk_not_registered;
+    case released_more_than_captured: return verifier::rule::wsk_released_more_than_captured;
+    case socket_count_underflow: return verifier::rule::wsk_socket_count_underflow;
+    case unknown_client: return verifier::rule::wsk_unknown_client;
+    default: return verifier::rule::wsk_deregistered_twice;
     }
 }
 
+// The function a report names: the text before the first ':'.
+std::string function_of(const std::string& why) { return why.substr(0, why.find(':')); }
+
+[[noreturn]] void report_violation(ULONG_PTR subcode, const void* object, const std::string& why) {
+    auto details = verifier::with_parameters(subcode, reinterpret_cast<ULONG_PTR>(object));
+    verifier::report_fatal(rule_of(subcode), function_of(why).c_str(), object, why, details);
+}
+
 }  // namespace
+
+void check_irql(KIRQL maximum, const char* function, const char* rule, void* caller) {
+    verifier::check_irql(function, maximum, caller, rule);
+}
 
 // Lookups and counter changes that need the registry's lock; a friend of
 // registration_state so its counters stay private.
@@ -221,6 +252,54 @@ NTSTATUS query_characteristics(PWSK_REGISTRATION block, PWSK_PROVIDER_CHARACTERI
     return STATUS_SUCCESS;
 }
 
+// What a blocked WskDeregister waits for: captures, and each open socket of
+// the registration with its creation site.
+std::string outstanding_text(registration_state& state, std::size_t captures, std::size_t sockets,
+                             std::size_t calls) {
+    std::string text = fmt::format("{} capture(s) not released (WskReleaseProviderNPI), {} socket(s) not closed "
+                                   "(WskCloseSocket), {} provider call(s) not returned",
+                                   captures, sockets, calls);
+    for_each_live_socket([&](const socket_base& socket) {
+        if (&socket.registration() == &state) {
+            text += fmt::format("\n  socket {} ({}) created at:\n{}",
+                                static_cast<const void*>(static_cast<const WSK_SOCKET*>(&socket)),
+                                category_name(socket.category()), socket.creation_stack().to_string("    "));
+        }
+    });
+    return text;
+}
+
+// WskDeregister has waited the verifier's timeout: reports
+// wsk.deregister_blocked (in break mode that raises). Returns true if the
+// registration was abandoned: then WskDeregister returns without freeing it
+// (Windows would hang; a hung test tells nothing), the block is zeroed, and
+// the registration shows in the leak check. Lock held on entry and return.
+bool blocked_deregistration(registry& r, std::unique_lock<std::mutex>& lock, registration_state& state,
+                            PWSK_REGISTRATION block, std::chrono::milliseconds waited) {
+    const std::size_t captures = registration_access::captures(state);
+    const std::size_t sockets = registration_access::open_sockets(state);
+    const std::size_t calls = registration_access::calls_in_flight(state);
+    lock.unlock();
+    const std::string what = outstanding_text(state, captures, sockets, calls);
+    verifier::report_details details;
+    details.creation = &state.creation_stack();
+    verifier::report(verifier::rule::wsk_deregister_blocked, "WskDeregister", block,
+                     fmt::format("WskDeregister({}) has waited {} ms and would wait forever on Windows: {}; "
+                                 "release every capture and close every socket before WskDeregister (it returns "
+                                 "now and leaves the registration allocated)",
+                                 static_cast<void*>(block), waited.count(), what),
+                     details);
+    lock.lock();
+    if (registration_access::idle(state)) {
+        return false;  // finished meanwhile: deregister normally
+    }
+    r.live.erase(&state);
+    r.abandoned.insert(&state);
+    std::memset(block, 0, sizeof(*block));
+    r.changed.notify_all();
+    return true;
+}
+
 void deregister_client(PWSK_REGISTRATION block) {
     registry& r = the_registry();
     std::unique_lock lock(r.mutex);
@@ -236,14 +315,30 @@ void deregister_client(PWSK_REGISTRATION block) {
 
     auto idle = [&] { return registration_access::idle(state); };
     const auto started = std::chrono::steady_clock::now();
-    while (!r.changed.wait_for(lock, r.report_interval, idle)) {
-        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started);
-        kernel::log().warn("WskDeregister({}) has waited {} ms for {} capture(s) to be released "
-                           "(WskReleaseProviderNPI), {} socket(s) to be closed and {} provider call(s) to return",
-                           static_cast<void*>(block), waited.count(), registration_access::captures(state),
-                           registration_access::open_sockets(state),
-                           registration_access::calls_in_flight(state));
+    auto next_log = started + r.report_interval;
+    const auto give_up = started + r.verifier_timeout;
+    bool reported = false;
+    while (!idle()) {
+        const auto wake = reported ? next_log : std::min(next_log, give_up);
+        if (r.changed.wait_until(lock, wake, idle)) {
+            break;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - started);
+        if (now >= next_log) {
+            next_log = now + r.report_interval;
+            kernel::log().warn("WskDeregister({}) has waited {} ms for {} capture(s) to be released "
+                               "(WskReleaseProviderNPI), {} socket(s) to be closed and {} provider call(s) to return",
+                               static_cast<void*>(block), waited.count(), registration_access::captures(state),
+                               registration_access::open_sockets(state),
+                               registration_access::calls_in_flight(state));
+        }
+        if (!reported && now >= give_up && verifier::enabled(verifier::rule::wsk_deregister_blocked)) {
+            reported = true;
+            if (blocked_deregistration(r, lock, state, block, waited)) {
+                return;  // abandoned: the registration stays allocated
+            }
+        }
     }
     r.live.erase(&state);
     // Cleared so that the block can be registered again.
@@ -255,7 +350,8 @@ void deregister_client(PWSK_REGISTRATION block) {
 }  // namespace
 
 registration_state::registration_state(PWSK_REGISTRATION block, const WSK_CLIENT_NPI& client_npi) noexcept
-    : block_(block), client_context_(client_npi.ClientContext), client_dispatch_(client_npi.Dispatch) {}
+    : block_(block), client_context_(client_npi.ClientContext), client_dispatch_(client_npi.Dispatch),
+      creation_stack_(verifier::capture_stacks() ? common::stack_trace::capture(2) : common::stack_trace{}) {}
 
 void registration_state::socket_opened() {
     std::lock_guard lock(the_registry().mutex);
@@ -272,6 +368,11 @@ void registration_state::socket_closed() {
     }
     if (--open_sockets_ == 0) {
         r.changed.notify_all();
+        if (r.abandoned.count(this) != 0 && registration_access::idle(*this)) {
+            // Abandoned by a WskDeregister that timed out: nothing refers to it now.
+            r.abandoned.erase(this);
+            delete this;
+        }
     }
 }
 
@@ -312,11 +413,13 @@ ULONG registration_state::static_event_mask() const {
     return static_event_mask_;
 }
 
-client_call::client_call(PWSK_CLIENT client, const char* function) {
+client_call::client_call(PWSK_CLIENT client, const char* function, KIRQL maximum_irql) {
+    verifier::check_irql(function, maximum_irql, WSKEMU_CALLER());
     registry& r = the_registry();
-    std::lock_guard lock(r.mutex);
+    std::unique_lock lock(r.mutex);
     auto* state = static_cast<registration_state*>(client);
     if (r.live.count(state) == 0) {
+        lock.unlock();
         report_violation(unknown_client, client,
                          fmt::format("{}: Client {} is not the PWSK_CLIENT of a live registration (it was never "
                                      "returned by WskCaptureProviderNPI, or its registration was deregistered)",
@@ -324,6 +427,25 @@ client_call::client_call(PWSK_CLIENT client, const char* function) {
     }
     ++registration_access::calls_in_flight(*state);
     state_ = state;
+    if (registration_access::captures(*state) == 0 && verifier::enabled(verifier::rule::wsk_call_without_capture)) {
+        lock.unlock();
+        try {
+            verifier::report_details details;
+            details.creation = &state->creation_stack();
+            verifier::report(verifier::rule::wsk_call_without_capture, function, client,
+                             fmt::format("{}: the provider NPI of WSK_REGISTRATION {} is not captured (every "
+                                         "WskCaptureProviderNPI was released): capture it again, or keep it "
+                                         "captured while you use its dispatch table",
+                                         function, static_cast<void*>(state->block())));
+        } catch (...) {
+            // Break mode: the call does not happen; let go of the registration.
+            std::lock_guard relock(r.mutex);
+            if (--registration_access::calls_in_flight(*state) == 0) {
+                r.changed.notify_all();
+            }
+            throw;
+        }
+    }
 }
 
 client_call::~client_call() {
@@ -331,6 +453,10 @@ client_call::~client_call() {
     std::lock_guard lock(r.mutex);
     if (--registration_access::calls_in_flight(*state_) == 0) {
         r.changed.notify_all();
+        if (r.abandoned.count(state_) != 0 && registration_access::idle(*state_)) {
+            r.abandoned.erase(state_);
+            delete state_;
+        }
     }
 }
 
@@ -374,12 +500,37 @@ registration_state* find_registration(PWSK_REGISTRATION block) {
     return registration_access::find_locked(r, block);
 }
 
-std::chrono::milliseconds set_deregister_report_interval(std::chrono::milliseconds interval) {
+std::vector<registration_snapshot> live_registrations() {
     registry& r = the_registry();
     std::lock_guard lock(r.mutex);
-    const auto previous = r.report_interval;
-    r.report_interval = interval;
-    return previous;
+    std::vector<registration_snapshot> out;
+    for (bool abandoned : {false, true}) {
+        for (registration_state* state : abandoned ? r.abandoned : r.live) {
+            out.push_back({state->block(), registration_access::captures(*state),
+                           registration_access::open_sockets(*state), abandoned, state->creation_stack()});
+        }
+    }
+    return out;
+}
+
+namespace {
+
+// Sets one of the registry's durations; returns the previous value.
+std::chrono::milliseconds exchange_duration(std::chrono::milliseconds registry::*member,
+                                            std::chrono::milliseconds value) {
+    registry& r = the_registry();
+    std::lock_guard lock(r.mutex);
+    return std::exchange(r.*member, value);
+}
+
+}  // namespace
+
+std::chrono::milliseconds set_deregister_timeout(std::chrono::milliseconds timeout) {
+    return exchange_duration(&registry::verifier_timeout, timeout);
+}
+
+std::chrono::milliseconds set_deregister_report_interval(std::chrono::milliseconds interval) {
+    return exchange_duration(&registry::report_interval, interval);
 }
 
 }  // namespace wskemu::wsk

@@ -13,8 +13,11 @@
 
 #include <wsk.h>
 
+#include "common/stack_trace.hpp"
+
 #include <chrono>
 #include <cstddef>
+#include <vector>
 
 namespace wskemu::wsk {
 
@@ -62,6 +65,8 @@ public:
     std::size_t captures() const;
     /// True once WskDeregister has begun.
     bool deregistering() const;
+    /// Where WskRegister was called, for verifier reports.
+    const common::stack_trace& creation_stack() const noexcept { return creation_stack_; }
 
     /// WSK_SET_STATIC_EVENT_CALLBACKS: stores the mask, or fails with
     /// STATUS_INVALID_DEVICE_STATE once any socket was ever opened on this
@@ -77,6 +82,7 @@ private:
     PWSK_REGISTRATION block_;
     PVOID client_context_;
     const WSK_CLIENT_DISPATCH* client_dispatch_;
+    common::stack_trace creation_stack_;
     // Guarded by the registry lock.
     std::size_t captures_ = 0;
     std::size_t open_sockets_ = 0;
@@ -87,6 +93,10 @@ private:
     ULONG static_event_mask_ = 0;
 };
 
+/// Bug check IRQL_NOT_LESS_OR_EQUAL (0xA; P2 = the IRQL, P4 = `caller`)
+/// naming `function` and `rule` when the calling thread runs above `maximum`.
+void check_irql(KIRQL maximum, const char* function, const char* rule, void* caller);
+
 /// A provider function's hold on the registration behind a PWSK_CLIENT, for
 /// the duration of the call: WskDeregister waits until every such call has
 /// returned, as Windows does. Construction reports a bug check
@@ -94,7 +104,10 @@ private:
 /// not a live registration: never captured, or deregistered.
 class client_call {
 public:
-    client_call(PWSK_CLIENT client, const char* function);
+    /// Also checks the IRQL (at most @p maximum_irql, rule
+    /// irql.function_maximum) and that a capture is outstanding (rule
+    /// wsk.call_without_capture).
+    client_call(PWSK_CLIENT client, const char* function, KIRQL maximum_irql = DISPATCH_LEVEL);
     client_call(const client_call&) = delete;
     client_call& operator=(const client_call&) = delete;
     ~client_call();
@@ -132,5 +145,22 @@ registration_state* find_registration(PWSK_REGISTRATION block);
 /// How often a blocked WskDeregister logs what it waits for (5 s by default).
 /// Returns the previous interval.
 std::chrono::milliseconds set_deregister_report_interval(std::chrono::milliseconds interval);
+
+/// What the leak check sees of a registration that is still alive.
+struct registration_snapshot {
+    PWSK_REGISTRATION block;
+    std::size_t captures;
+    std::size_t open_sockets;
+    bool abandoned;  // WskDeregister gave up waiting for it (see docs/verifier.md)
+    common::stack_trace creation_stack;
+};
+/// Every registration still alive: registered, or abandoned by a
+/// WskDeregister that timed out.
+std::vector<registration_snapshot> live_registrations();
+
+/// How long WskDeregister waits before it reports wsk.deregister_blocked
+/// (default 10 s, or WSKEMU_VERIFIER_DEREGISTER_TIMEOUT_MS). Returns the
+/// previous value.
+std::chrono::milliseconds set_deregister_timeout(std::chrono::milliseconds timeout);
 
 }  // namespace wskemu::wsk

@@ -2,8 +2,10 @@
 #include "wsk/wsk_socket_base.hpp"
 
 #include "kernel/bug_check.hpp"
+#include "kernel/verifier.hpp"
 #include "runtime/control.hpp"
 #include "runtime/observer.hpp"
+#include "wsk/wsk_verifier.hpp"
 
 #include <fmt/format.h>
 
@@ -52,7 +54,7 @@ void socket_base::publish() {
     shard.sockets.insert(this);
 }
 
-void socket_base::withdraw() noexcept {
+void socket_base::withdraw() {
     {
         live_shard& shard = shard_of(this);
         std::lock_guard lock(shard.mutex);
@@ -62,6 +64,25 @@ void socket_base::withdraw() noexcept {
         rt::close_socket_record(observation_);
     }
     rt::forget_socket_policies(static_cast<WSK_SOCKET*>(this));
+    socket_closed(this);
+}
+
+void for_each_live_socket(const std::function<void(const socket_base&)>& each) {
+    std::lock_guard lock(live_mutex);
+    for (const WSK_SOCKET* socket : live_sockets()) {
+        each(*static_cast<const socket_base*>(socket));
+    }
+}
+
+void report_call_while_closing(const socket_base& socket, const char* function) {
+    namespace verifier = kernel::verifier;
+    verifier::report_details details;
+    details.creation = &socket.creation_stack();
+    verifier::report(verifier::rule::socket_call_while_closing, function, socket.key(),
+                     fmt::format("{}: socket {} is being closed (WskCloseSocket is pending); no call may follow "
+                                 "WskCloseSocket",
+                                 function, socket.key()),
+                     details);
 }
 
 bool is_live_socket(const WSK_SOCKET* socket) noexcept {
@@ -77,21 +98,27 @@ socket_base& live_socket(PWSK_SOCKET socket, const char* function) {
     if (is_live_socket(socket)) {
         return *static_cast<socket_base*>(socket);
     }
-    kernel::raise_bug_check(DRIVER_VERIFIER_DETECTED_VIOLATION, socket_not_live, reinterpret_cast<ULONG_PTR>(socket),
-                            0, 0,
-                            fmt::format("{}: {} is not a live WSK socket (NULL, closed already, or never created)",
-                                        function, static_cast<void*>(socket)));
+    namespace verifier = kernel::verifier;
+    auto details = verifier::with_parameters(socket_not_live, reinterpret_cast<ULONG_PTR>(socket));
+    verifier::report_fatal(verifier::rule::socket_not_live, function, socket,
+                           fmt::format("{}: {} is not a live WSK socket (NULL, closed already, or never created)",
+                                       function, static_cast<void*>(socket)),
+                           details);
 }
 
 socket_base& live_socket(PWSK_SOCKET socket, socket_category category, const char* function) {
     socket_base& s = live_socket(socket, function);
     if (s.category() != category) {
-        kernel::raise_bug_check(
-            DRIVER_VERIFIER_DETECTED_VIOLATION, socket_wrong_category, reinterpret_cast<ULONG_PTR>(socket),
-            static_cast<ULONG_PTR>(s.category()), static_cast<ULONG_PTR>(category),
-            fmt::format("{}: socket {} is a {} socket, but this is the {} socket dispatch table's function (call "
+        namespace verifier = kernel::verifier;
+        verifier::report_details details;
+        details.creation = &s.creation_stack();
+        details.has_parameters = true;
+        details.parameters = {socket_wrong_category, reinterpret_cast<ULONG_PTR>(socket),
+                              static_cast<ULONG_PTR>(s.category()), static_cast<ULONG_PTR>(category)};
+        verifier::report_fatal(verifier::rule::socket_wrong_category, function, socket, fmt::format("{}: socket {} is a {} socket, but this is the {} socket dispatch table's function (call "
                         "through the socket's own Dispatch)",
-                        function, static_cast<void*>(socket), category_name(s.category()), category_name(category)));
+                        function, static_cast<void*>(socket), category_name(s.category()), category_name(category)),
+            details);
     }
     return s;
 }

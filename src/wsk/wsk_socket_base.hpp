@@ -12,7 +12,12 @@
 
 #include <wskemu/operation.hpp>
 
+#include "common/stack_trace.hpp"
+#include "kernel/verifier.hpp"
 #include "wsk/wsk_registration.hpp"
+
+#include <atomic>
+#include <functional>
 
 namespace wskemu::rt {
 struct socket_record;
@@ -55,23 +60,39 @@ public:
         (void)status;
     }
 
+    /// Where the socket was created, for verifier reports.
+    const common::stack_trace& creation_stack() const noexcept { return creation_stack_; }
+
+    /// WskCloseSocket has been accepted for this socket (its close is
+    /// pending or running). Set by the dispatch layer before it calls the
+    /// close, cleared again if the close refused its IRP.
+    bool close_requested() const noexcept { return close_requested_.load(std::memory_order_acquire); }
+    void set_close_requested(bool requested) noexcept {
+        close_requested_.store(requested, std::memory_order_release);
+    }
+
 protected:
     socket_base(socket_category category, registration_state& registration, PVOID context) noexcept
-        : WSK_SOCKET{}, category_(category), registration_(registration), context_(context) {}
+        : WSK_SOCKET{}, category_(category), registration_(registration), context_(context),
+          creation_stack_(kernel::verifier::capture_stacks() ? common::stack_trace::capture(1)
+                                                             : common::stack_trace{}) {}
     virtual ~socket_base() = default;
 
     /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch
     /// is set) and starts its counters.
     void publish();
     /// Makes it unfindable again (at close, before it is freed): its test
-    /// control settings go, its counters stay.
-    void withdraw() noexcept;
+    /// control settings go, its counters stay, and the verifier is told the
+    /// close is complete.
+    void withdraw();
 
 private:
     const socket_category category_;
     registration_state& registration_;
     PVOID context_;
     rt::socket_record* observation_ = nullptr;
+    common::stack_trace creation_stack_;
+    std::atomic<bool> close_requested_{false};
 };
 
 /// The live socket behind a PWSK_SOCKET; bug check 0xC4 / socket_not_live
@@ -88,7 +109,37 @@ Socket& live_socket_as(PWSK_SOCKET socket, const char* function) {
     return static_cast<Socket&>(live_socket(socket, Socket::category_of, function));
 }
 
+/// Reports (verifier rule socket.call_while_closing) a call of `function`
+/// made while the socket's WskCloseSocket is pending; the socket then answers
+/// it with STATUS_INVALID_DEVICE_STATE.
+void report_call_while_closing(const socket_base& socket, const char* function);
+
+/// What every socket dispatch function does first: the IRQL check (at most
+/// DISPATCH_LEVEL, reference §8; bug check 0xA naming `function` and
+/// `caller`), then live_socket_as.
+template <typename Socket>
+Socket& enter_socket(PWSK_SOCKET socket, const char* function, void* caller) {
+    check_irql(DISPATCH_LEVEL, function, "WSK socket functions run at IRQL <= DISPATCH_LEVEL", caller);
+    Socket& s = live_socket_as<Socket>(socket, function);
+    if (s.close_requested()) {
+        report_call_while_closing(s, function);
+    }
+    return s;
+}
+
+/// enter_socket for WskCloseSocket, whose second call is reported by the
+/// close itself (socket.close_twice).
+template <typename Socket>
+Socket& enter_socket_for_close(PWSK_SOCKET socket, void* caller) {
+    check_irql(DISPATCH_LEVEL, "WskCloseSocket", "WSK socket functions run at IRQL <= DISPATCH_LEVEL", caller);
+    return live_socket_as<Socket>(socket, "WskCloseSocket");
+}
+
 /// True if `socket` is a live socket now (for tests and reports).
 bool is_live_socket(const WSK_SOCKET* socket) noexcept;
+
+/// Calls @p each for every live socket, with the registry locked (the
+/// sockets cannot be freed meanwhile; @p each must not call back into it).
+void for_each_live_socket(const std::function<void(const socket_base&)>& each);
 
 }  // namespace wskemu::wsk

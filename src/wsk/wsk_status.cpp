@@ -32,6 +32,11 @@ NTSTATUS to_ntstatus(net::error e) noexcept {
     case error::already_connected: return STATUS_CONNECTION_ACTIVE;
     case error::shut_down: return STATUS_INVALID_DEVICE_STATE;
     case error::message_too_long: return STATUS_INVALID_BUFFER_SIZE;
+    // Name resolution: modern Windows reports an unknown name as
+    // STATUS_NOT_FOUND (Windows 7 as STATUS_NO_MATCH; observed by Wine's netio
+    // tests); a silent name server as a timeout.
+    case error::name_not_found: return STATUS_NOT_FOUND;
+    case error::name_server_failure: return STATUS_IO_TIMEOUT;
     case error::other: break;
     }
     static std::atomic<bool> logged{false};

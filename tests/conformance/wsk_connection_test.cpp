@@ -107,6 +107,10 @@ TEST_P(WskSocket, IrpWithoutAFreeStackLocationIsRefusedAndNotCompleted) {
     EXPECT_EQ(call.calls.load(), 0);
     EXPECT_EQ(call.irp->IoStatus.Status, poison_status);
     EXPECT_EQ(wskemu::wsk::find_registration(&block_)->open_sockets(), 0u);
+    const auto reports = expect_verifier_reports({"irp.no_stack_location"});
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].function, "WskSocket");
+    EXPECT_EQ(reports[0].object, call.irp);
 }
 
 // ---- WskBind / addresses ----------------------------------------------------------------
@@ -373,6 +377,11 @@ TEST_P(WskSend, BadWskBufFailsWithInvalidParameterAndSendsNothing) {
     // NULL Mdl with a length.
     EXPECT_EQ(send(s, WSK_BUF{nullptr, 0, 1}, call), STATUS_INVALID_PARAMETER);
     EXPECT_EQ(call.calls.load(), 1);
+    const auto reports =
+        expect_verifier_reports({"mdl.wsk_buf_offset", "mdl.wsk_buf_past_chain", "mdl.wsk_buf_past_chain"});
+    ASSERT_EQ(reports.size(), 3u);
+    EXPECT_EQ(reports[0].function, "WskSend");
+    EXPECT_EQ(reports[0].object, first.mdl);
     first.mdl->Next = nullptr;
     // Nothing went out: the next bytes the peer sees are the marker.
     mdl_buffer marker(3, 0x5A);
@@ -533,6 +542,7 @@ TEST_P(WskSend, NullIrpFailsWithInvalidParameterAndSendsNothing) {
     IoSetNextIrpStackLocation(call.irp);
     EXPECT_EQ(dispatch(s)->WskSend(s, &wsk_buf, 0, call.irp), STATUS_INVALID_PARAMETER);
     EXPECT_EQ(call.calls.load(), 0);
+    expect_verifier_reports({"irp.no_stack_location"});
     call.arm();
     mdl_buffer marker(2, 0x5A);
     EXPECT_EQ(send(s, marker.wsk_buf(), call), STATUS_SUCCESS);

@@ -88,9 +88,6 @@ protected:
 
 using WskControlClientTest = provider_test;
 using WskSocketTest = provider_test;
-using WskGetAddressInfoTest = provider_test;
-using WskFreeAddressInfoTest = provider_test;
-using WskGetNameInfoTest = provider_test;
 
 constexpr SIZE_T transport_list_size = 4 * sizeof(WSK_TRANSPORT);
 
@@ -306,23 +303,6 @@ NTSTATUS call_wsk_socket(const WSK_PROVIDER_DISPATCH* dispatch, PWSK_CLIENT clie
                                nullptr, nullptr, nullptr, nullptr, irp);
 }
 
-NTSTATUS call_wsk_get_address_info(const WSK_PROVIDER_DISPATCH* dispatch, PWSK_CLIENT client, PIRP irp) {
-    UNICODE_STRING node;
-    RtlInitUnicodeString(&node, L"localhost");
-    PADDRINFOEXW result = nullptr;
-    const NTSTATUS status = dispatch->WskGetAddressInfo(client, &node, nullptr, NS_ALL, nullptr, nullptr, &result,
-                                                        nullptr, nullptr, irp);
-    EXPECT_EQ(result, nullptr);
-    return status;
-}
-
-NTSTATUS call_wsk_get_name_info(const WSK_PROVIDER_DISPATCH* dispatch, PWSK_CLIENT client, PIRP irp) {
-    SOCKADDR_IN address{};
-    address.sin_family = AF_INET;
-    return dispatch->WskGetNameInfo(client, reinterpret_cast<PSOCKADDR>(&address), sizeof(address), nullptr, nullptr,
-                                    0, nullptr, nullptr, irp);
-}
-
 struct stub_case {
     const char* name;
     stub_call call;
@@ -357,19 +337,17 @@ TEST_P(provider_stub_test, IrpWithoutAFreeStackLocationIsRefusedAndNotCompleted)
     EXPECT_EQ(GetParam().call(dispatch_, client_, irp), STATUS_INVALID_PARAMETER);
     EXPECT_EQ(record.calls, 0);
     EXPECT_EQ(irp->IoStatus.Status, poison_status);
+    const auto reports = wskemu::verifier::take_reports();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].rule, "irp.no_stack_location");
+    EXPECT_EQ(reports[0].function, GetParam().name);
+    EXPECT_EQ(reports[0].object, irp);
     IoFreeIrp(irp);
 }
 
 INSTANTIATE_TEST_SUITE_P(WskProviderDispatch, provider_stub_test,
-                         ::testing::Values(stub_case{"WskSocket", call_wsk_socket},
-                                           stub_case{"WskGetAddressInfo", call_wsk_get_address_info},
-                                           stub_case{"WskGetNameInfo", call_wsk_get_name_info}),
+                         ::testing::Values(stub_case{"WskSocket", call_wsk_socket}),
                          [](const ::testing::TestParamInfo<stub_case>& info) { return info.param.name; });
-
-TEST_F(WskFreeAddressInfoTest, AcceptsNullAndReturns) {
-    dispatch_->WskFreeAddressInfo(client_, nullptr);
-    SUCCEED();
-}
 
 TEST_F(WskSocketTest, ProviderDispatchTableIsVersionOneZeroInWdkOrder) {
     const WSK_PROVIDER_DISPATCH& table = wskemu::wsk::provider_dispatch();

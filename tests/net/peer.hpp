@@ -6,6 +6,7 @@
 
 #include "net/host.hpp"
 #include "net/asio_glue.hpp"
+#include "net/transfer.hpp"
 #include "printers.hpp"
 
 #include <gtest/gtest.h>

@@ -9,20 +9,23 @@
 #include <wdm.h>
 
 #include <wskemu/runtime.hpp>
+#include <wskemu/verifier_gtest.hpp>
 
 #include "kernel/ex_pool.hpp"
 #include "kernel/irql.hpp"
 
 namespace wskemu::test {
 
-/// Resets the runtime (test control) and records the allocation serial at
-/// SetUp; TearDown fails the test if any pool block, IRP or MDL allocated
-/// since is still alive, or if the test thread is not back at PASSIVE_LEVEL,
-/// then resets the runtime again.
+/// Resets the runtime (test control) and the verifier's reports and records
+/// the allocation serial at SetUp; TearDown fails the test on the verifier's
+/// fail-mode reports, if any pool block, IRP or MDL allocated since is still
+/// alive, or if the test thread is not back at PASSIVE_LEVEL, then resets the
+/// runtime again.
 class kernel_test : public ::testing::Test {
 protected:
     void SetUp() override {
         runtime::instance().reset();
+        wskemu::verifier::clear();
         mark_ = kernel::next_block_serial();
     }
 
@@ -30,6 +33,7 @@ protected:
         if (runtime::instance().deterministic()) {
             runtime::instance().run_until_idle(std::chrono::seconds(1));
         }
+        wskemu::verifier::fail_on_reports();
         EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL) << "the test left the IRQL raised";
         kernel::set_current_irql(PASSIVE_LEVEL);
         for (const auto& block : kernel::live_blocks()) {

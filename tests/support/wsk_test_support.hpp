@@ -7,13 +7,17 @@
 
 #include <wsk.h>
 
+#include <wskemu/verifier.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "net/endpoint.hpp"
+#include "support/kernel_fixture.hpp"
 #include "wsk/wsk_address.hpp"
 
 namespace wskemu::test {
@@ -100,6 +104,18 @@ struct mdl_buffer {
     WSK_BUF wsk_buf(ULONG offset = 0) const { return WSK_BUF{mdl, offset, bytes.size() - offset}; }
 };
 
+// Takes the verifier's kept reports (so that they do not fail the test) and
+// checks their rule ids, in order.
+inline std::vector<wskemu::verifier_report> expect_verifier_reports(const std::vector<std::string>& rules) {
+    auto reports = wskemu::verifier::take_reports();
+    std::vector<std::string> seen;
+    for (const auto& report : reports) {
+        seen.push_back(report.rule);
+    }
+    EXPECT_EQ(seen, rules);
+    return reports;
+}
+
 inline std::vector<unsigned char> pattern(std::size_t size, unsigned seed = 1) {
     std::vector<unsigned char> v(size);
     for (std::size_t i = 0; i < size; ++i) {
@@ -107,6 +123,57 @@ inline std::vector<unsigned char> pattern(std::size_t size, unsigned seed = 1) {
     }
     return v;
 }
+
+/// A registered WSK client with its provider NPI: start() registers and
+/// captures, finish() (or the destructor) releases and deregisters.
+class registered_client {
+public:
+    registered_client() = default;
+    registered_client(const registered_client&) = delete;
+    registered_client& operator=(const registered_client&) = delete;
+    virtual ~registered_client() { finish(); }
+
+    bool start() {
+        WSK_CLIENT_NPI npi{nullptr, &client_dispatch};
+        started_ = WskRegister(&npi, &block_) == STATUS_SUCCESS;
+        EXPECT_TRUE(started_);
+        captured_ = started_ && WskCaptureProviderNPI(&block_, WSK_NO_WAIT, &provider_) == STATUS_SUCCESS;
+        EXPECT_TRUE(captured_);
+        return captured_;
+    }
+    virtual void finish() {
+        if (captured_) {
+            WskReleaseProviderNPI(&block_);
+            captured_ = false;
+        }
+        if (started_) {
+            WskDeregister(&block_);
+            started_ = false;
+        }
+    }
+
+    WSK_REGISTRATION block_{};
+    WSK_PROVIDER_NPI provider_{};
+
+private:
+    bool started_ = false;
+    bool captured_ = false;
+};
+
+/// A leak-checking fixture with a client (registered_client or one derived
+/// from it) started before each test and finished after it.
+template <typename Client>
+class client_test : public kernel_test, public Client {
+protected:
+    void SetUp() override {
+        kernel_test::SetUp();
+        ASSERT_TRUE(this->start());
+    }
+    void TearDown() override {
+        this->finish();
+        kernel_test::TearDown();
+    }
+};
 
 inline SOCKADDR_STORAGE sockaddr_of(const wskemu::net::endpoint& ep) {
     SOCKADDR_STORAGE storage{};

@@ -49,16 +49,30 @@ int wskemu_seh_filter(struct wskemu_seh_frame *frame, int verdict);
 /* True when a __finally block runs (always, once). */
 int wskemu_seh_finally(struct wskemu_seh_frame *frame);
 
+/* A nested __try declares a frame that hides the outer one (on purpose:
+ * GetExceptionCode names the innermost). MSVC warns about that at /W4 (C4456);
+ * the warning is off from each __try to its __except or __finally. */
+#if defined(_MSC_VER)
+#define WSKEMU_SEH_HIDING_BEGIN __pragma(warning(push)) __pragma(warning(disable : 4456))
+#define WSKEMU_SEH_HIDING_END __pragma(warning(pop))
+#else
+#define WSKEMU_SEH_HIDING_BEGIN
+#define WSKEMU_SEH_HIDING_END
+#endif
+
 #define __try                                                                                      \
+    WSKEMU_SEH_HIDING_BEGIN                                                                        \
     for (struct wskemu_seh_frame wskemu_seh_frame_ = {0}; wskemu_seh_step(&wskemu_seh_frame_);)   \
         if (wskemu_seh_frame_.phase == 1)                                                          \
             if (setjmp(wskemu_seh_frame_.jump) == 0)
 #define __except(filter)                                                                          \
     else {}                                                                                        \
-    else if (wskemu_seh_frame_.raised && wskemu_seh_filter(&wskemu_seh_frame_, (int)(filter)))
+    else if (wskemu_seh_frame_.raised && wskemu_seh_filter(&wskemu_seh_frame_, (int)(filter)))    \
+        WSKEMU_SEH_HIDING_END
 #define __finally                                                                                  \
     else {}                                                                                        \
-    else if (wskemu_seh_finally(&wskemu_seh_frame_))
+    else if (wskemu_seh_finally(&wskemu_seh_frame_))                                              \
+        WSKEMU_SEH_HIDING_END
 #define __leave continue
 #define GetExceptionCode() (wskemu_seh_frame_.code)
 #define GetExceptionInformation() ((void *)0)

@@ -1,4 +1,4 @@
-// Builds the SOCKADDR a driver connects to, for the echo client's hosts.
+// Builds the SOCKADDR a driver talks to, for the example hosts.
 #pragma once
 
 #include <ntddk.h>

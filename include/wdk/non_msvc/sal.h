@@ -1,8 +1,14 @@
-/* wskemu: SAL annotations as no-ops.
+/* wskemu: SAL annotations as no-ops, for every compiler but MSVC.
  * Driver code is annotated for the WDK's static analysis; the annotations carry
  * no meaning for GCC or Clang, so every one expands to nothing. The list covers
  * the annotations seen in WDK samples and WSK drivers; docs/porting.md says how
- * to add a missing one. */
+ * to add a missing one. Driver-specific annotations (IRQL, __drv_*, _Kernel_*)
+ * are in driverspecs.h, as in the WDK.
+ *
+ * This file is in a directory of its own (include/wdk/non_msvc), which the
+ * wskemu target puts on the include path only when the compiler is not MSVC:
+ * MSVC's C and C++ runtime headers include <sal.h> themselves and need MSVC's
+ * own, which defines far more than drivers use. */
 #ifndef WSKEMU_SAL_H
 #define WSKEMU_SAL_H
 
@@ -100,14 +106,6 @@
 #define _Group_(a)
 #define _Use_decl_annotations_
 #define _Function_class_(c)
-#define _Kernel_float_saved_
-#define _Kernel_float_restored_
-#define _Kernel_float_used_
-#define _Kernel_clear_do_init_(y)
-#define _Kernel_requires_resource_held_(r)
-#define _Kernel_requires_resource_not_held_(r)
-#define _Kernel_acquires_resource_(r)
-#define _Kernel_releases_resource_(r)
 #define _Requires_lock_held_(l)
 #define _Requires_lock_not_held_(l)
 #define _Acquires_lock_(l)
@@ -117,52 +115,6 @@
 #define _Acquires_shared_lock_(l)
 #define _Releases_shared_lock_(l)
 #define _Guarded_by_(l)
-#define _Dispatch_type_(t)
-#define _Callback_
-
-/* IRQL annotations (driverspecs.h in the WDK) */
-#define _IRQL_requires_(i)
-#define _IRQL_requires_max_(i)
-#define _IRQL_requires_min_(i)
-#define _IRQL_requires_same_
-#define _IRQL_raises_(i)
-#define _IRQL_saves_
-#define _IRQL_restores_
-#define _IRQL_saves_global_(k, p)
-#define _IRQL_restores_global_(k, p)
-#define _IRQL_always_function_min_(i)
-#define _IRQL_always_function_max_(i)
-#define _IRQL_uses_cancel_
-#define _IRQL_is_cancel_
-#define _IRQL_requires_lock_held_(l)
-#define __drv_aliasesMem
-#define __drv_allocatesMem(k)
-#define __drv_freesMem(k)
-#define __drv_when(c, a)
-#define __drv_maxIRQL(i)
-#define __drv_minIRQL(i)
-#define __drv_setsIRQL(i)
-#define __drv_savesIRQL
-#define __drv_restoresIRQL
-#define __drv_savesIRQLGlobal(k, p)
-#define __drv_restoresIRQLGlobal(k, p)
-#define __drv_requiresIRQL(i)
-#define __drv_dispatchType(t)
-#define __drv_functionClass(c)
-#define __drv_sameIRQL
-#define __drv_useCancelIRQL
-#define __drv_isCancelIRQL
-#define __drv_reportError(m)
-#define __drv_strictType(t, m)
-#define __drv_strictTypeMatch(m)
-#define __drv_preferredFunction(f, r)
-#define __drv_valueIs(v)
-#define __drv_arg(e, a)
-#define __drv_in(a)
-#define __drv_out(a)
-#define __drv_inTry
-#define __drv_notPointer
-#define __drv_isObjectPointer
 
 /* Legacy annotations. libstdc++ uses __in, __out and friends as its own
  * identifiers, so C++ driver code does not get these (docs/porting.md). */
@@ -180,9 +132,5 @@
 #define __reserved
 #define __nullterminated
 #endif
-
-#define IN
-#define OUT
-#define OPTIONAL
 
 #endif /* WSKEMU_SAL_H */
