@@ -1,15 +1,9 @@
 // wskemu benchmarks, host side: datagram send and receive rates, 64-byte
-// datagrams over loopback, plain sendto()/recvfrom().
-//
-// ---- the wskemu side: to be added with datagram sockets ------------------------
-// When WSK datagram sockets (WskSendTo, WskReceiveFrom) exist, add
-// datagram.hpp (neutral) and datagram_driver.cpp (a datagram socket from
-// WskSocket(WSK_FLAG_DATAGRAM_SOCKET), bound with WskBind, one IRP reused per
-// call as in stream_send_driver.cpp), register "datagram/send/64B/wskemu" and
-// "datagram/receive/64B/wskemu" below against the same peers, and replace the
-// add_unmeasured() rows with comparisons (target: at least 0.85 of plain, as
-// for small stream buffers).
+// datagrams over loopback: WskSendTo and WskReceiveFrom (datagram_driver.cpp)
+// against plain sendto()/recvfrom(), against the same kind of peer thread.
 #include "benchmarks.hpp"
+#include "datagram.hpp"
+#include "support/common.hpp"
 #include "support/ratio_table.hpp"
 
 #include <benchmark/benchmark.h>
@@ -132,14 +126,77 @@ void plain_receive_from(benchmark::State& state) {
     ::close(fd);
 }
 
+void wsk_send_to(benchmark::State& state) {
+    datagram_peer sink(false, nullptr);
+    std::uint16_t port = 0;
+    std::int32_t status = 0;
+    wsk_datagram* socket = sink.ready() ? wsk_datagram_open(datagram_size, port, status) : nullptr;
+    if (socket == nullptr) {
+        state.SkipWithError(("open: " + status_text(status)).c_str());
+        return;
+    }
+    const std::uint16_t to = ntohs(sink.address().sin_port);
+    for (auto _ : state) {
+        status = wsk_datagram_send_to(socket, to);
+        if (status != 0) {
+            state.SkipWithError(("WskSendTo: " + status_text(status)).c_str());
+            break;
+        }
+    }
+    state.SetItemsProcessed(state.iterations());
+    wsk_datagram_close(socket);
+}
+
+void wsk_receive_from(benchmark::State& state) {
+    std::uint16_t port = 0;
+    std::int32_t status = 0;
+    wsk_datagram* socket = wsk_datagram_open(datagram_size, port, status);
+    if (socket == nullptr) {
+        state.SkipWithError(("open: " + status_text(status)).c_str());
+        return;
+    }
+    sockaddr_in self{};
+    self.sin_family = AF_INET;
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    self.sin_port = htons(port);
+    {
+        // The source sends until it is destroyed, so every receive finds a datagram.
+        datagram_peer source(true, &self);
+        for (auto _ : state) {
+            status = source.ready() ? wsk_datagram_receive_from(socket) : -1;
+            if (status != 0) {
+                state.SkipWithError(("WskReceiveFrom: " + status_text(status)).c_str());
+                break;
+            }
+        }
+    }
+    state.SetItemsProcessed(state.iterations());
+    wsk_datagram_close(socket);
+}
+
+// Datagrams per second: items per second, compared as throughput.
+comparison rate(const char* row, const char* candidate, const char* baseline, const char* baseline_label) {
+    comparison c;
+    c.row = row;
+    c.candidate = candidate;
+    c.baseline = baseline;
+    c.baseline_label = baseline_label;
+    c.what = measure::rate;
+    c.target_goal = goal::at_least;
+    c.target = 0.85;  // as for small stream buffers
+    return c;
+}
+
 }  // namespace
 
 void register_datagram() {
     benchmark::RegisterBenchmark("datagram/send/64B/plain", plain_send_to)->UseRealTime();
     benchmark::RegisterBenchmark("datagram/receive/64B/plain", plain_receive_from)->UseRealTime();
-    add_unmeasured("WskSendTo 64 B vs sendto()", "datagram sockets are not implemented yet (the plain baseline runs)");
-    add_unmeasured("WskReceiveFrom 64 B vs recvfrom()",
-                   "datagram sockets are not implemented yet (the plain baseline runs)");
+    benchmark::RegisterBenchmark("datagram/send/64B/wskemu", wsk_send_to)->UseRealTime();
+    benchmark::RegisterBenchmark("datagram/receive/64B/wskemu", wsk_receive_from)->UseRealTime();
+    add_comparison(rate("WskSendTo 64 B", "datagram/send/64B/wskemu", "datagram/send/64B/plain", "sendto()"));
+    add_comparison(
+        rate("WskReceiveFrom 64 B", "datagram/receive/64B/wskemu", "datagram/receive/64B/plain", "recvfrom()"));
 }
 
 }  // namespace wskemu::bench

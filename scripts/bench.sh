@@ -4,7 +4,7 @@
 # (docs/performance.md). Extra arguments go to Google Benchmark, e.g.
 #   scripts/bench.sh --benchmark_filter=ping_pong
 # The machine should be quiet: the script says so when the load average is
-# above 1.5. WSKEMU_BENCH_REPETITIONS (default 5) and WSKEMU_BENCH_MIN_TIME
+# above 1.5. WSKEMU_BENCH_REPETITIONS (default 3) and WSKEMU_BENCH_MIN_TIME
 # (seconds per repetition, default 0.2) tune the run; the table shows medians.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +20,6 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 if awk -v load="$load" 'BEGIN { exit !(load > 1.5) }'; then
   echo "wskemu: warning: load average $load; figures taken on a busy machine are noise" >&2
 fi
-"$build/bench/wskemu_bench" --benchmark_repetitions="${WSKEMU_BENCH_REPETITIONS:-5}" \
+"$build/bench/wskemu_bench" --benchmark_repetitions="${WSKEMU_BENCH_REPETITIONS:-3}" \
   --benchmark_enable_random_interleaving=true --benchmark_min_time="${WSKEMU_BENCH_MIN_TIME:-0.2}" \
   --benchmark_report_aggregates_only=true "$@" | tee "$build/results.md"

@@ -54,6 +54,7 @@ std::string time_text(double ns) {
 std::string value_text(const comparison& row, double value) {
     switch (row.what) {
     case measure::throughput: return throughput_text(value);
+    case measure::rate: return printf_text("%.0f k/s", value / 1e3);
     case measure::time: return time_text(value);
     case measure::counter: break;
     }
@@ -143,6 +144,10 @@ void ratio_reporter::print_row(std::ostream& out, const comparison& row) {
         switch (row.what) {
         case measure::throughput: {
             auto it = f.counters.find("bytes_per_second");
+            return it != f.counters.end() ? it->second : 0.0;
+        }
+        case measure::rate: {
+            auto it = f.counters.find("items_per_second");
             return it != f.counters.end() ? it->second : 0.0;
         }
         case measure::time: return f.real_ns;

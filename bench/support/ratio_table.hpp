@@ -14,6 +14,7 @@ namespace wskemu::bench {
 /// What a comparison reads from a benchmark's runs.
 enum class measure {
     throughput,  // bytes per second (SetBytesProcessed); ratio = candidate / baseline
+    rate,        // items per second (SetItemsProcessed); ratio = candidate / baseline
     time,        // real time per iteration; ratio = candidate / baseline
     counter,     // a user counter, compared as a value (see comparison::difference)
 };

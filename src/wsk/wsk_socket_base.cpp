@@ -27,11 +27,15 @@ struct live_shard {
 
 constexpr std::size_t live_shard_count = 64;  // a power of two
 
-live_shard& shard_of(const WSK_SOCKET* socket) noexcept {
+live_shard* live_shards() noexcept {
     static auto* shards = new live_shard[live_shard_count];  // never destroyed: used at exit
+    return shards;
+}
+
+live_shard& shard_of(const WSK_SOCKET* socket) noexcept {
     // Socket objects are heap blocks: the low bits say little.
     const auto address = reinterpret_cast<std::uintptr_t>(socket);
-    return shards[(address >> 6 ^ address >> 12) & (live_shard_count - 1)];
+    return live_shards()[(address >> 6 ^ address >> 12) & (live_shard_count - 1)];
 }
 
 }  // namespace
@@ -68,9 +72,12 @@ void socket_base::withdraw() {
 }
 
 void for_each_live_socket(const std::function<void(const socket_base&)>& each) {
-    std::lock_guard lock(live_mutex);
-    for (const WSK_SOCKET* socket : live_sockets()) {
-        each(*static_cast<const socket_base*>(socket));
+    for (std::size_t i = 0; i < live_shard_count; ++i) {
+        live_shard& shard = live_shards()[i];
+        std::lock_guard lock(shard.mutex);
+        for (const WSK_SOCKET* socket : shard.sockets) {
+            each(*static_cast<const socket_base*>(socket));
+        }
     }
 }
 
