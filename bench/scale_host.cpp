@@ -43,16 +43,32 @@ void report(benchmark::State& state, std::size_t before, std::size_t peak, std::
     }
 }
 
-void wsk_scale_run(benchmark::State& state) {
+// The echo process's port, with descriptors enough for every connection; 0
+// (and the benchmark marked failed) without.
+std::uint16_t scale_peer_port(benchmark::State& state) {
     const std::uint16_t port = echo_process_port();
     if (port == 0 || raise_descriptor_limit() < scale_connections + 64) {
         state.SkipWithError("no echo process, or too few descriptors");
+        return 0;
+    }
+    return port;
+}
+
+// The resident set, read outside the timed part.
+std::size_t untimed_resident_bytes(benchmark::State& state) {
+    state.PauseTiming();
+    const std::size_t bytes = resident_bytes();
+    state.ResumeTiming();
+    return bytes;
+}
+
+void wsk_scale_run(benchmark::State& state) {
+    const std::uint16_t port = scale_peer_port(state);
+    if (port == 0) {
         return;
     }
     for (auto _ : state) {
-        state.PauseTiming();
-        const std::size_t before = resident_bytes();
-        state.ResumeTiming();
+        const std::size_t before = untimed_resident_bytes(state);
         std::int32_t status = 0;
         wsk_scale* set = wsk_scale_open(port, scale_connections, status);
         if (set == nullptr) {
@@ -63,9 +79,7 @@ void wsk_scale_run(benchmark::State& state) {
         if (status == 0) {
             status = wsk_scale_exchange(set, served);
         }
-        state.PauseTiming();
-        const std::size_t peak = resident_bytes();
-        state.ResumeTiming();
+        const std::size_t peak = untimed_resident_bytes(state);
         const std::int32_t closed = wsk_scale_close(set);
         // The driver's own allocations are its business, not the emulator's.
         report(state, before, peak, wsk_scale_driver_bytes_per_connection(), served);
@@ -77,15 +91,12 @@ void wsk_scale_run(benchmark::State& state) {
 }
 
 void plain_scale_run(benchmark::State& state) {
-    const std::uint16_t port = echo_process_port();
-    if (port == 0 || raise_descriptor_limit() < scale_connections + 64) {
-        state.SkipWithError("no echo process, or too few descriptors");
+    const std::uint16_t port = scale_peer_port(state);
+    if (port == 0) {
         return;
     }
     for (auto _ : state) {
-        state.PauseTiming();
-        const std::size_t before = resident_bytes();
-        state.ResumeTiming();
+        const std::size_t before = untimed_resident_bytes(state);
         std::vector<int> sockets(scale_connections, -1);
         std::vector<unsigned char> messages(scale_connections * scale_message_size);
         unsigned char echo[scale_message_size];
@@ -103,9 +114,7 @@ void plain_scale_run(benchmark::State& state) {
             ok = plain::receive_all(sockets[i], echo, scale_message_size);
             served += ok && std::equal(echo, echo + scale_message_size, &messages[i * scale_message_size]) ? 1 : 0;
         }
-        state.PauseTiming();
-        const std::size_t peak = resident_bytes();
-        state.ResumeTiming();
+        const std::size_t peak = untimed_resident_bytes(state);
         for (int fd : sockets) {
             plain::close_socket(fd);
         }

@@ -50,10 +50,14 @@ int connect_loopback(std::uint16_t port, bool no_delay) {
     return fd;
 }
 
-bool send_all(int fd, const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const unsigned char*>(data);
+namespace {
+
+// Calls `call(bytes, left)` (a send or recv) until `size` bytes went, retrying
+// after EINTR; false at an error or the end of the stream.
+template <typename Byte, typename Call>
+bool transfer_all(Byte* bytes, std::size_t size, Call call) {
     while (size > 0) {
-        const ssize_t n = ::send(fd, bytes, size, MSG_NOSIGNAL);
+        const ssize_t n = call(bytes, size);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -66,20 +70,19 @@ bool send_all(int fd, const void* data, std::size_t size) {
     return true;
 }
 
+}  // namespace
+
+bool send_all(int fd, const void* data, std::size_t size) {
+    return transfer_all(static_cast<const unsigned char*>(data), size,
+                        [fd](const unsigned char* bytes, std::size_t left) {
+                            return ::send(fd, bytes, left, MSG_NOSIGNAL);
+                        });
+}
+
 bool receive_all(int fd, void* data, std::size_t size) {
-    auto* bytes = static_cast<unsigned char*>(data);
-    while (size > 0) {
-        const ssize_t n = ::recv(fd, bytes, size, 0);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        bytes += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
+    return transfer_all(static_cast<unsigned char*>(data), size, [fd](unsigned char* bytes, std::size_t left) {
+        return ::recv(fd, bytes, left, 0);
+    });
 }
 
 void close_socket(int fd) {

@@ -11,7 +11,6 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
-#include <thread>
 
 namespace wskemu::kernel {
 
@@ -26,12 +25,6 @@ constexpr LONGLONG longest_finite_timeout = 9'000'000'000'000'000LL / 1'000;
 
 // How long a pumping wait sleeps when the pump had nothing to run.
 constexpr auto pump_slice = std::chrono::milliseconds(1);
-
-// How long a wait spins before it sleeps. Most waits of driver code are for
-// an I/O completion that an engine thread delivers within microseconds; a
-// thread that went to sleep pays as much again to be woken and scheduled, on
-// every synchronous call (as adaptive mutexes do, the spin avoids that).
-constexpr auto spin_limit = std::chrono::microseconds(50);
 
 struct waiter;
 
@@ -50,8 +43,7 @@ struct waiter {
     ULONG count = 0;
     wait_block* blocks = nullptr;
     bool linked = false;
-    // Written under the dispatcher lock; read without it while the waiter spins.
-    std::atomic<bool> satisfied{false};
+    bool satisfied = false;
     NTSTATUS status = STATUS_TIMEOUT;
 };
 
@@ -110,7 +102,7 @@ bool try_satisfy(waiter& w) noexcept {
             if (signalled_for(w.blocks[i].object, w.thread)) {
                 consume(w.blocks[i].object, w.thread);
                 w.status = static_cast<NTSTATUS>(STATUS_WAIT_0 + i);
-                w.satisfied.store(true, std::memory_order_release);
+                w.satisfied = true;
                 return true;
             }
         }
@@ -128,7 +120,7 @@ bool try_satisfy(waiter& w) noexcept {
         consume(w.blocks[i].object, w.thread);
     }
     w.status = STATUS_SUCCESS;
-    w.satisfied.store(true, std::memory_order_release);
+    w.satisfied = true;
     return true;
 }
 
@@ -143,28 +135,6 @@ struct waiter_unlink_guard {
         unlink_blocks(w);
     }
 };
-
-// Spinning helps only if the thread that will signal can run meanwhile.
-bool spin_worthwhile() noexcept {
-    static const bool several_processors = std::thread::hardware_concurrency() > 1;
-    return several_processors;
-}
-
-// Spins, with the dispatcher lock released, until @p w is satisfied or
-// @p until passes; it yields the processor now and then, so that on a busy
-// machine the thread that will signal gets to run.
-void spin_until_satisfied(const waiter& w, steady::time_point until) noexcept {
-    for (unsigned i = 1; !w.satisfied.load(std::memory_order_acquire); ++i) {
-        if (i % 64 == 0) {
-            if (steady::now() >= until) {
-                return;
-            }
-            std::this_thread::yield();
-        } else {
-            YieldProcessor();
-        }
-    }
-}
 
 }  // namespace
 
@@ -290,9 +260,8 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
     w.linked = true;
     waiter_unlink_guard guard{lock, w};
 
-    bool spun = false;
     for (;;) {
-        if (w.satisfied.load(std::memory_order_relaxed)) {
+        if (w.satisfied) {
             return w.status;
         }
         const bool finite = timeout.what == wait_timeout::kind::until;
@@ -313,16 +282,11 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER* const* objects, WAIT_T
                 ran = pump ? pump() : global_pump();
             }
             lock.lock();
-            if (ran || w.satisfied.load(std::memory_order_relaxed)) {
+            if (ran || w.satisfied) {
                 continue;
             }
             const auto slice_end = now + pump_slice;
             w.wake.wait_until(lock, finite ? std::min(slice_end, timeout.deadline) : slice_end);
-        } else if (!spun && spin_worthwhile()) {
-            spun = true;
-            lock.unlock();
-            spin_until_satisfied(w, finite ? std::min(now + spin_limit, timeout.deadline) : now + spin_limit);
-            lock.lock();
         } else if (finite) {
             w.wake.wait_until(lock, timeout.deadline);
         } else {
