@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages wskemu needs that are not there yet.
 #   scripts/install-deps.sh            native build (g++, clang and its sanitizer and libFuzzer
-#                                      runtimes, Boost, fmt, spdlog, GoogleTest)
+#                                      runtimes, Boost, fmt, spdlog, GoogleTest, Google Benchmark)
 #   scripts/install-deps.sh --windows  also the MinGW-w64 cross compiler and Wine
 set -euo pipefail
 
-packages=(cmake ninja-build g++ clang libboost-dev libfmt-dev libspdlog-dev libgtest-dev libgmock-dev googletest)
+packages=(cmake ninja-build g++ clang libboost-dev libfmt-dev libspdlog-dev libgtest-dev libgmock-dev googletest
+          libbenchmark-dev)
 if [[ "${1:-}" == "--windows" ]]; then
   packages+=(g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev wine64)
 fi

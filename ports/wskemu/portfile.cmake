@@ -12,6 +12,7 @@ vcpkg_cmake_configure(
     OPTIONS
         -DWSKEMU_BUILD_TESTS=OFF
         -DWSKEMU_BUILD_EXAMPLES=OFF
+        -DWSKEMU_BUILD_BENCH=OFF
         -DWSKEMU_WERROR=OFF
 )
 vcpkg_cmake_install()

@@ -73,8 +73,10 @@ datagram_result receive_datagram(udp::socket& socket, std::span<const mutable_bu
     result.bytes = static_cast<std::size_t>(n);
     result.truncated = (message.msg_flags & MSG_TRUNC) != 0;
     udp::endpoint sender;
-    std::memcpy(sender.data(), &from, std::min<std::size_t>(message.msg_namelen, sizeof(from)));
-    sender.resize(message.msg_namelen);
+    // An IP endpoint holds at most a sockaddr_in6, less than sockaddr_storage.
+    const std::size_t name_length = std::min<std::size_t>(message.msg_namelen, sender.capacity());
+    std::memcpy(sender.data(), &from, name_length);
+    sender.resize(name_length);
     result.source = from_asio(sender);
     bool host_broadcast = false;
     for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
