@@ -1,6 +1,6 @@
 // wskemu: the client-level provider functions (WSK_PROVIDER_DISPATCH).
-// WskControlClient, WskSocket for connection and datagram sockets,
-// WskSocketConnect and name resolution are implemented; basic, listening and
+// WskControlClient, WskSocket for connection, datagram and listening
+// sockets, WskSocketConnect and name resolution are implemented; basic and
 // stream sockets are stubs.
 #include "wsk/wsk_provider.hpp"
 
@@ -9,6 +9,7 @@
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_datagram.hpp"
 #include "wsk/wsk_irp.hpp"
+#include "wsk/wsk_listen.hpp"
 #include "wsk/wsk_names.hpp"
 #include "wsk/wsk_registration.hpp"
 #include "wsk/wsk_socket.hpp"
@@ -181,7 +182,14 @@ NTSTATUS WSKAPI wsk_socket(PWSK_CLIENT Client, ADDRESS_FAMILY AddressFamily, USH
                                            static_cast<const WSK_CLIENT_DATAGRAM_DISPATCH*>(Dispatch), Irp);
         });
     }
-    // Basic, listening and stream sockets are not implemented yet.
+    if (Flags == WSK_FLAG_LISTEN_SOCKET) {
+        registration_state& registration = call.registration();
+        return run_call(operation::socket, nullptr, Irp, "WskSocket", [=, &registration] {
+            return listen_socket::create(registration, AddressFamily, SocketType, Protocol, SocketContext,
+                                         static_cast<const WSK_CLIENT_LISTEN_DISPATCH*>(Dispatch), Irp);
+        });
+    }
+    // Basic and stream sockets are not implemented yet.
     static std::atomic<bool> logged{false};
     return not_implemented_with_irp(Irp, logged, "WskSocket");
 }

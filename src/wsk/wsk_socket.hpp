@@ -44,6 +44,26 @@ public:
                                      PSOCKADDR local, PSOCKADDR remote, ULONG flags, PVOID context,
                                      const WSK_CLIENT_CONNECTION_DISPATCH* dispatch, PIRP irp);
 
+    /// A connection accepted on a listening socket (wsk_socket_accept.cpp):
+    /// connected over `host`, of the listener's `family`, counted on
+    /// `registration` and published, every event disabled.
+    static connection_socket* adopt_accepted(registration_state& registration, net::address_family family,
+                                             net::tcp_socket host, PVOID context,
+                                             const WSK_CLIENT_CONNECTION_DISPATCH* dispatch);
+    /// WskAcceptEvent accepted the socket: the context and dispatch it returned.
+    void set_client(PVOID context, const WSK_CLIENT_CONNECTION_DISPATCH* dispatch);
+    /// WskAcceptEvent refused the socket (or failed it): the connection is
+    /// reset and the socket freed as a close would, without an IRP.
+    void discard_accepted();
+    /// The connection events (WSK_EVENT_RECEIVE, _DISCONNECT, _SEND_BACKLOG)
+    /// enabled on the listening socket that accepted this socket through
+    /// WskAcceptEvent: the socket starts with them enabled (reference §4,
+    /// "Inheritance"). Called once, before the socket's first event could
+    /// be delivered.
+    void inherit_listener_events(ULONG events);
+    /// What inherit_listener_events stored (0: none).
+    ULONG inherited_events() const noexcept { return inherited_events_; }
+
     NTSTATUS bind(PSOCKADDR local, ULONG flags, PIRP irp);
     NTSTATUS connect(PSOCKADDR remote, ULONG flags, PIRP irp);
     /// WskConnectEx: WskConnect, then `buffer` (at most 65,535 bytes) is sent
@@ -122,6 +142,7 @@ private:
     const net::address_family family_;
     const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch_;
     net::tcp_socket host_;
+    ULONG inherited_events_ = 0;  // inherit_listener_events
 
     std::mutex mutex_;
     socket_phase phase_ = socket_phase::open;

@@ -78,6 +78,10 @@ protected:
                                                              : common::stack_trace{}) {}
     virtual ~socket_base() = default;
 
+    /// A socket created before its driver named its context (accepted
+    /// through WskAcceptEvent, which returns it) gets it here.
+    void set_context(PVOID context) noexcept { context_ = context; }
+
     /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch
     /// is set) and starts its counters.
     void publish();
