@@ -136,6 +136,10 @@ public:
 
     bool is_open() const noexcept;
     error open(address_family family);
+    // Takes over `bound`, an opened (and usually bound) socket that never
+    // connected, as this unopened listener's host socket: `bound` is left
+    // closed. (A socket whose role is chosen after bind, then listen().)
+    error adopt(tcp_socket& bound);
     error set_option(socket_option option, int value);
     error get_option(socket_option option, int& value) const;
     error bind(const endpoint& local);

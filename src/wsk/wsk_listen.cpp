@@ -73,6 +73,31 @@ NTSTATUS listen_socket::create(registration_state& registration, ADDRESS_FAMILY 
     return complete_irp(irp, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(handle));
 }
 
+listen_socket* listen_socket::listen_for_stream(registration_state& registration, net::address_family family,
+                                                net::tcp_socket& bound, PVOID context,
+                                                const WSK_CLIENT_LISTEN_DISPATCH* dispatch, NTSTATUS& status) {
+    auto* socket = new listen_socket(registration, family, context, dispatch, 0);
+    net::error e = socket->host_.adopt(bound);
+    if (e == net::error::none) {
+        e = socket->host_.listen();
+    }
+    if (e != net::error::none) {
+        delete socket;
+        status = to_ntstatus(e);
+        return nullptr;
+    }
+    socket->Dispatch = &listen_dispatch();
+    socket->bound_ = true;
+    registration.socket_opened();
+    socket->publish();
+    {
+        std::lock_guard lock(socket->mutex_);
+        socket->start_host_accept_locked();
+    }
+    status = STATUS_SUCCESS;
+    return socket;
+}
+
 NTSTATUS listen_socket::usable_locked() const noexcept {
     if (closing_) {
         return STATUS_INVALID_DEVICE_STATE;

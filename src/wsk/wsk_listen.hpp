@@ -52,6 +52,13 @@ public:
     static NTSTATUS create(registration_state& registration, ADDRESS_FAMILY family, USHORT socket_type,
                            ULONG protocol, PVOID context, const WSK_CLIENT_LISTEN_DISPATCH* dispatch, PIRP irp);
 
+    /// The listening side of a stream socket (wsk_stream.cpp): listens on
+    /// `bound`, the stream socket's bound host socket; counted and published.
+    /// nullptr with `status` set if the host refuses.
+    static listen_socket* listen_for_stream(registration_state& registration, net::address_family family,
+                                            net::tcp_socket& bound, PVOID context,
+                                            const WSK_CLIENT_LISTEN_DISPATCH* dispatch, NTSTATUS& status);
+
     NTSTATUS bind(PSOCKADDR local, ULONG flags, PIRP irp);
     NTSTATUS accept(ULONG flags, PVOID accept_context, const WSK_CLIENT_CONNECTION_DISPATCH* accept_dispatch,
                     PSOCKADDR local, PSOCKADDR remote, PIRP irp);

@@ -1,7 +1,7 @@
 // wskemu: the client-level provider functions (WSK_PROVIDER_DISPATCH).
-// WskControlClient, WskSocket for connection, datagram and listening
-// sockets, WskSocketConnect and name resolution are implemented; basic and
-// stream sockets are stubs.
+// WskControlClient, WskSocket for connection, datagram, listening and
+// stream sockets, WskSocketConnect and name resolution are implemented;
+// basic sockets are a stub.
 #include "wsk/wsk_provider.hpp"
 
 #include "kernel/caller_address.hpp"
@@ -13,6 +13,7 @@
 #include "wsk/wsk_names.hpp"
 #include "wsk/wsk_registration.hpp"
 #include "wsk/wsk_socket.hpp"
+#include "wsk/wsk_stream.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -189,7 +190,14 @@ NTSTATUS WSKAPI wsk_socket(PWSK_CLIENT Client, ADDRESS_FAMILY AddressFamily, USH
                                          static_cast<const WSK_CLIENT_LISTEN_DISPATCH*>(Dispatch), Irp);
         });
     }
-    // Basic and stream sockets are not implemented yet.
+    if (Flags == WSK_FLAG_STREAM_SOCKET) {
+        registration_state& registration = call.registration();
+        return run_call(operation::socket, nullptr, Irp, "WskSocket", [=, &registration] {
+            return stream_socket::create(registration, AddressFamily, SocketType, Protocol, SocketContext,
+                                         static_cast<const WSK_CLIENT_STREAM_DISPATCH*>(Dispatch), Irp);
+        });
+    }
+    // Basic sockets are not implemented yet.
     static std::atomic<bool> logged{false};
     return not_implemented_with_irp(Irp, logged, "WskSocket");
 }

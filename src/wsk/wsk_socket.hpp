@@ -64,6 +64,19 @@ public:
     /// What inherit_listener_events stored (0: none).
     ULONG inherited_events() const noexcept { return inherited_events_; }
 
+    /// The connection side of a stream socket (wsk_stream.cpp): an open,
+    /// unbound socket, counted and published; nullptr with `status` set if
+    /// the host refuses one.
+    static connection_socket* open_for_stream(registration_state& registration, net::address_family family,
+                                              PVOID context, const WSK_CLIENT_CONNECTION_DISPATCH* dispatch,
+                                              NTSTATUS& status);
+    /// WskListen on a stream socket: a socket that is bound and nothing more
+    /// gives up its host socket (for a listener) and is freed; otherwise
+    /// STATUS_INVALID_DEVICE_STATE (or the usable status) and nothing changes.
+    NTSTATUS give_up_bound_host(net::tcp_socket& out);
+    /// True while the socket is bound and has not begun to connect.
+    bool bound_only();
+
     NTSTATUS bind(PSOCKADDR local, ULONG flags, PIRP irp);
     NTSTATUS connect(PSOCKADDR remote, ULONG flags, PIRP irp);
     /// WskConnectEx: WskConnect, then `buffer` (at most 65,535 bytes) is sent
