@@ -216,22 +216,12 @@ NTSTATUS datagram_socket::get_local_address(PSOCKADDR out, PIRP irp) {
         return taken;
     }
     std::unique_lock lock(mutex_);
-    NTSTATUS status = usable_locked();
+    const NTSTATUS status = usable_locked();
+    const bool bound = bound_;
     net::endpoint ep;
-    if (NT_SUCCESS(status) && !bound_) {
-        status = STATUS_INVALID_DEVICE_STATE;
-    }
-    if (NT_SUCCESS(status) && out == nullptr) {
-        status = STATUS_INVALID_PARAMETER;
-    }
-    if (NT_SUCCESS(status)) {
-        status = to_ntstatus(host_.local_endpoint(ep));
-    }
+    const net::error host = host_.local_endpoint(ep);
     lock.unlock();
-    if (NT_SUCCESS(status)) {
-        to_sockaddr(ep, out);
-    }
-    return complete_irp(irp, status, 0);
+    return complete_address_query(irp, status, bound, host, ep, out);
 }
 
 // ---- send --------------------------------------------------------------------------

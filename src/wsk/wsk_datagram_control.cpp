@@ -5,13 +5,13 @@
 #include "wsk/wsk_datagram.hpp"
 
 #include "kernel/log.hpp"
+#include "wsk/wsk_control_log.hpp"
 #include "wsk/wsk_address.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_status.hpp"
 
 #include <cstring>
 #include <mutex>
-#include <set>
 #include <utility>
 
 namespace wskemu::wsk {
@@ -80,21 +80,6 @@ const option_entry* find_option(ULONG level, ULONG code) {
     return nullptr;
 }
 
-// Logs each unsupported request once, naming it.
-void log_not_supported(WSK_CONTROL_SOCKET_TYPE type, ULONG level, ULONG code) {
-    static std::mutex mutex;
-    static std::set<std::tuple<int, ULONG, ULONG>> seen;
-    {
-        std::lock_guard lock(mutex);
-        if (!seen.emplace(static_cast<int>(type), level, code).second) {
-            return;
-        }
-    }
-    kernel::log().warn("WskControlSocket on a datagram socket: {} level {:#x}, code {:#x} is not supported: "
-                       "STATUS_NOT_SUPPORTED",
-                       type == WskIoctl ? "ioctl" : type == WskSetOption ? "set option" : "get option", level, code);
-}
-
 // Completes a request with or without an IRP.
 NTSTATUS answer(PIRP irp, NTSTATUS status, ULONG_PTR information = 0) {
     return irp != nullptr ? complete_irp(irp, status, information) : status;
@@ -134,7 +119,7 @@ NTSTATUS datagram_socket::control(WSK_CONTROL_SOCKET_TYPE type, ULONG code, ULON
     const bool address_ioctl =
         type == WskIoctl && (code == SIO_WSK_SET_REMOTE_ADDRESS || code == SIO_WSK_SET_SENDTO_ADDRESS);
     if (entry == nullptr && !address_ioctl) {
-        log_not_supported(type, level, code);
+        log_unsupported_control(category(), type, level, code);
         if (irp == nullptr) {
             return STATUS_NOT_SUPPORTED;
         }

@@ -5,11 +5,10 @@
 #include "wsk/wsk_listen_ops.hpp"
 
 #include "kernel/log.hpp"
+#include "wsk/wsk_control_log.hpp"
 #include "wsk/wsk_status.hpp"
 
 #include <cstring>
-#include <set>
-#include <tuple>
 
 namespace wskemu::wsk {
 
@@ -49,20 +48,6 @@ const option_entry* find_option(ULONG level, ULONG code) {
         }
     }
     return nullptr;
-}
-
-void log_not_supported(WSK_CONTROL_SOCKET_TYPE type, ULONG level, ULONG code) {
-    static std::mutex mutex;
-    static std::set<std::tuple<int, ULONG, ULONG>> seen;
-    {
-        std::lock_guard lock(mutex);
-        if (!seen.emplace(static_cast<int>(type), level, code).second) {
-            return;
-        }
-    }
-    kernel::log().warn("WskControlSocket on a listening socket: {} level {:#x}, code {:#x} is not supported: "
-                       "STATUS_NOT_SUPPORTED",
-                       type == WskIoctl ? "ioctl" : type == WskSetOption ? "set option" : "get option", level, code);
 }
 
 // Completes a request with or without an IRP; an IRP that cannot be taken is refused.
@@ -118,7 +103,7 @@ NTSTATUS listen_socket::control(WSK_CONTROL_SOCKET_TYPE type, ULONG code, ULONG 
         entry = nullptr;
     }
     if (entry == nullptr) {
-        log_not_supported(type, level, code);
+        log_unsupported_control(category(), type, level, code);
         return answer(irp, STATUS_NOT_SUPPORTED);
     }
     // The standard options require an IRP for set and get (reference §5).

@@ -343,6 +343,40 @@ TEST_P(WskAcceptTestControl, AHeldAcceptRunsWhenReleased) {
     accepted(call);
 }
 
+TEST_P(WskAcceptTestControl, RefuseConnectionsKeepsAWskClientFromReachingTheListener) {
+    PWSK_SOCKET s = make_listener(family());
+    const net::endpoint ep = listen_on(s, family());
+    runtime::instance().set_faults({fault::refuse_connections()});
+    // A WSK connection socket of the same client connects to the listener.
+    const auto wsk_connect = [&](NTSTATUS expected) {
+        irp_call call;
+        NTSTATUS returned = provider_.Dispatch->WskSocket(provider_.Client, windows_family(family()), SOCK_STREAM,
+                                                          IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, nullptr,
+                                                          &connection_events, nullptr, nullptr, nullptr, call.irp);
+        EXPECT_EQ(call.result(returned), STATUS_SUCCESS);
+        auto c = reinterpret_cast<PWSK_SOCKET>(call.information);
+        SOCKADDR_STORAGE local = sockaddr_of(net::endpoint::loopback(family(), 0));
+        call.arm();
+        EXPECT_EQ(call.result(connection(c)->WskBind(c, reinterpret_cast<PSOCKADDR>(&local), 0, call.irp)),
+                  STATUS_SUCCESS);
+        SOCKADDR_STORAGE remote = sockaddr_of(ep);
+        call.arm();
+        EXPECT_EQ(call.result(connection(c)->WskConnect(c, reinterpret_cast<PSOCKADDR>(&remote), 0, call.irp)),
+                  expected);
+        return c;
+    };
+    PWSK_SOCKET refused = wsk_connect(STATUS_CONNECTION_REFUSED);
+    std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(listener(s).waiting_connections(), 0u);  // no SYN reached it
+    EXPECT_EQ(close_connection(refused), STATUS_SUCCESS);
+    runtime::instance().set_faults({});
+    PWSK_SOCKET connected = wsk_connect(STATUS_SUCCESS);
+    irp_call call;
+    EXPECT_EQ(call.result(accept(s, call)), STATUS_SUCCESS);
+    accepted(call);
+    EXPECT_EQ(close_connection(connected), STATUS_SUCCESS);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, WskSocketListen,
                          ::testing::Values(net::address_family::ipv4, net::address_family::ipv6), listen_family_name);
 INSTANTIATE_TEST_SUITE_P(Families, WskBindListen,
