@@ -127,10 +127,11 @@ class listen_client : public registered_client {
 public:
     ~listen_client() override { finish(); }
     void finish() override {
-        for (PWSK_SOCKET s : accepted_) {
+        const std::vector<PWSK_SOCKET> accepted = std::move(accepted_);
+        accepted_.clear();
+        for (PWSK_SOCKET s : accepted) {
             close_connection(s);
         }
-        accepted_.clear();
         for (PWSK_SOCKET s : open_) {
             irp_call call;
             dispatch(s)->Basic.WskCloseSocket(s, call.irp);

@@ -72,6 +72,15 @@ public:
     }
     net::error error() const { return last_error_; }
 
+    /// After start_connect: true if the listener reset the connection (a
+    /// quick reset may even beat the host's report that the connect finished).
+    bool sees_reset() {
+        if (!wait_connected()) {
+            return true;
+        }
+        return read(1).empty() && last_error_ == net::error::connection_reset;
+    }
+
     void reset() { socket_.close_abortive(); }
     void shutdown_send() { socket_.shutdown_send(); }
     net::tcp_socket& socket() { return socket_; }
