@@ -236,10 +236,15 @@ public:
     /// Keeps an accepted socket (from the event) for closing.
     void keep(PWSK_SOCKET s) { accepted_.push_back(s); }
 
-    /// Waits until the listener holds `n` connections waiting for an accept.
-    static bool wait_waiting(PWSK_SOCKET s, std::size_t n, std::chrono::milliseconds timeout = 5s) {
+    /// Waits until the listener holds `n` connections waiting for an accept
+    /// (or, `inspecting`, pended by WskInspectEvent).
+    static bool wait_waiting(PWSK_SOCKET s, std::size_t n, std::chrono::milliseconds timeout = 5s,
+                             bool inspecting = false) {
         const auto end = std::chrono::steady_clock::now() + timeout;
-        while (listener(s).waiting_connections() != n) {
+        const auto count = [&] {
+            return inspecting ? listener(s).inspecting_connections() : listener(s).waiting_connections();
+        };
+        while (count() != n) {
             if (std::chrono::steady_clock::now() > end) {
                 return false;
             }
