@@ -3,7 +3,6 @@
 #include "wsk/wsk_listen_ops.hpp"
 
 #include "kernel/log.hpp"
-#include "runtime/scheduler.hpp"
 #include "wsk/wsk_address.hpp"
 #include "wsk/wsk_socket.hpp"
 #include "wsk/wsk_status.hpp"
@@ -98,15 +97,7 @@ listen_socket* listen_socket::listen_for_stream(registration_state& registration
     return socket;
 }
 
-NTSTATUS listen_socket::usable_locked() const noexcept {
-    if (closing_) {
-        return STATUS_INVALID_DEVICE_STATE;
-    }
-    if (dead_) {
-        return STATUS_FILE_FORCED_CLOSED;
-    }
-    return STATUS_SUCCESS;
-}
+NTSTATUS listen_socket::usable_locked() const noexcept { return usable_status(closing_, dead_); }
 
 void listen_socket::finished_one() {
     std::unique_lock lock(mutex_);
@@ -118,13 +109,7 @@ void listen_socket::finished_one() {
 
 void listen_socket::finish_close() {
     PIRP irp = close_irp_;
-    // Completions of this socket's calls that test control deferred come
-    // before the close's own.
-    rt::flush_socket(key());
-    registration_state& reg = registration();
-    withdraw();
-    delete this;
-    reg.socket_closed();  // the last touch of the registration
+    retire();
     complete_pending(irp, STATUS_SUCCESS, 0);
 }
 

@@ -3,7 +3,6 @@
 // (docs/semantics.md, "Accepted sockets", "Stream sockets").
 #include "wsk/wsk_socket_ops.hpp"
 
-#include "runtime/scheduler.hpp"
 #include "wsk/wsk_status.hpp"
 
 namespace wskemu::wsk {
@@ -39,11 +38,7 @@ void connection_socket::discard_accepted() {
             host_.close_abortive();
         }
     }
-    rt::flush_socket(key());
-    registration_state& reg = registration();
-    withdraw();
-    delete this;
-    reg.socket_closed();
+    retire();
 }
 
 connection_socket* connection_socket::open_for_stream(registration_state& registration, net::address_family family,

@@ -4,7 +4,6 @@
 #include "wsk/wsk_stream.hpp"
 
 #include "kernel/log.hpp"
-#include "runtime/scheduler.hpp"
 #include "wsk/wsk_address.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_listen.hpp"
@@ -224,11 +223,7 @@ NTSTATUS NTAPI stream_socket::inner_closed(PDEVICE_OBJECT device, PIRP irp, PVOI
     auto* self = static_cast<stream_socket*>(context);
     IoFreeIrp(irp);
     PIRP close_irp = self->close_irp_;
-    rt::flush_socket(self->key());
-    registration_state& reg = self->registration();
-    self->withdraw();
-    delete self;
-    reg.socket_closed();  // the last touch of the registration
+    self->retire();
     complete_pending(close_irp, STATUS_SUCCESS, 0);
     return STATUS_MORE_PROCESSING_REQUIRED;
 }
