@@ -70,6 +70,31 @@ error tcp_listener::open(address_family family) {
     return from_error_code(ec);
 }
 
+error tcp_listener::adopt(tcp_socket& bound) {
+    detail::socket_state* from = bound.state();
+    if (from == nullptr) {
+        return error::invalid_argument;
+    }
+    std::scoped_lock lock(state_->mutex, from->mutex);
+    if (state_->acceptor.is_open() || !from->socket.is_open() || from->closed || from->connected ||
+        from->connecting) {
+        return error::invalid_argument;
+    }
+    const auto protocol = protocol_of(from->options.family);
+    boost::system::error_code ec;
+    const auto handle = from->socket.release(ec);
+    if (ec) {
+        return from_error_code(ec);
+    }
+    from->closed = true;
+    state_->acceptor.assign(protocol, handle, ec);
+    if (ec) {
+        return from_error_code(ec);
+    }
+    state_->options = from->options;
+    return error::none;
+}
+
 error tcp_listener::set_option(socket_option option, int value) {
     std::lock_guard lock(state_->mutex);
     if (!state_->acceptor.is_open()) {

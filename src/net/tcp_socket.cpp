@@ -660,6 +660,28 @@ error tcp_socket::bytes_available(std::size_t& out) const {
     return from_error_code(ec);
 }
 
+error tcp_socket::peek_receive_state() const {
+    socket_state& s = *state_;
+    std::lock_guard lock(s.mutex);
+    if (!s.socket.is_open() || s.closed) {
+        return error::not_connected;
+    }
+    if (s.receive_end != error::none) {
+        return s.receive_end;
+    }
+    unsigned char byte = 0;
+    boost::system::error_code ec;
+    const std::size_t n = s.socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    if (!ec && n == 0) {
+        return error::end_of_stream;
+    }
+    if (ec == asio::error::eof) {
+        return error::end_of_stream;
+    }
+    const error e = from_error_code(ec);
+    return e == error::would_block ? error::none : e;
+}
+
 error tcp_socket::shutdown_send() {
     socket_state& s = *state_;
     std::lock_guard lock(s.mutex);

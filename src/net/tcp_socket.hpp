@@ -88,6 +88,10 @@ public:
     error wait_ready(bool for_send, std::chrono::milliseconds timeout) const;
     // Bytes readable without blocking.
     error bytes_available(std::size_t& out) const;
+    // What the next receive would meet, consuming nothing (a peek): none when
+    // bytes wait or nothing has arrived yet, end_of_stream when the peer's
+    // FIN is next, or the error that ended the connection (a reset...).
+    error peek_receive_state() const;
 
     // Immediate half close (FIN now, even with sends queued).
     error shutdown_send();
@@ -132,6 +136,10 @@ public:
 
     bool is_open() const noexcept;
     error open(address_family family);
+    // Takes over `bound`, an opened (and usually bound) socket that never
+    // connected, as this unopened listener's host socket: `bound` is left
+    // closed. (A socket whose role is chosen after bind, then listen().)
+    error adopt(tcp_socket& bound);
     error set_option(socket_option option, int value);
     error get_option(socket_option option, int& value) const;
     error bind(const endpoint& local);

@@ -2,6 +2,9 @@
 // Windows side and host order in net::endpoint.
 #include "wsk/wsk_address.hpp"
 
+#include "wsk/wsk_irp.hpp"
+#include "wsk/wsk_status.hpp"
+
 #include <cstring>
 
 namespace wskemu::wsk {
@@ -94,6 +97,23 @@ void to_sockaddr(const net::endpoint& ep, SOCKADDR* out) noexcept {
     std::memcpy(&in6.sin6_addr, ep.address.data(), 16);
     in6.sin6_scope_id = ep.scope_id;
     std::memcpy(out, &in6, sizeof(in6));
+}
+
+NTSTATUS complete_address_query(PIRP irp, NTSTATUS status, bool available, net::error host, const net::endpoint& ep,
+                                PSOCKADDR out) {
+    if (NT_SUCCESS(status) && !available) {
+        status = STATUS_INVALID_DEVICE_STATE;
+    }
+    if (NT_SUCCESS(status) && out == nullptr) {
+        status = STATUS_INVALID_PARAMETER;
+    }
+    if (NT_SUCCESS(status)) {
+        status = to_ntstatus(host);
+    }
+    if (NT_SUCCESS(status)) {
+        to_sockaddr(ep, out);
+    }
+    return complete_irp(irp, status, 0);
 }
 
 }  // namespace wskemu::wsk

@@ -5,6 +5,7 @@
 #include <wsk.h>
 
 #include "net/endpoint.hpp"
+#include "net/error.hpp"
 
 #include <optional>
 
@@ -25,5 +26,14 @@ NTSTATUS from_sockaddr_of(const SOCKADDR* address, net::address_family family, n
 /// Writes `ep` as a SOCKADDR_IN (16 bytes) or SOCKADDR_IN6 (28 bytes),
 /// zero padding included.
 void to_sockaddr(const net::endpoint& ep, SOCKADDR* out) noexcept;
+
+/// The end of WskGetLocalAddress (and WskGetRemoteAddress) on a taken IRP,
+/// checked in order: `status` (the socket's usable status) as it is; not
+/// `available` (not bound / not connected): STATUS_INVALID_DEVICE_STATE;
+/// `out` NULL: STATUS_INVALID_PARAMETER; `host` (the host's answer for `ep`)
+/// mapped. On success `ep` is written to `out`. Completes the IRP,
+/// Information 0.
+NTSTATUS complete_address_query(PIRP irp, NTSTATUS status, bool available, net::error host, const net::endpoint& ep,
+                                PSOCKADDR out);
 
 }  // namespace wskemu::wsk

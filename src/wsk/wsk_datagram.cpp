@@ -3,7 +3,6 @@
 #include "wsk/wsk_datagram.hpp"
 
 #include "kernel/log.hpp"
-#include "runtime/scheduler.hpp"
 #include "wsk/wsk_address.hpp"
 #include "wsk/wsk_buf.hpp"
 #include "wsk/wsk_control_info.hpp"
@@ -109,15 +108,7 @@ NTSTATUS datagram_socket::create(registration_state& registration, ADDRESS_FAMIL
     return complete_irp(irp, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(handle));
 }
 
-NTSTATUS datagram_socket::usable_locked() const noexcept {
-    if (closing_) {
-        return STATUS_INVALID_DEVICE_STATE;
-    }
-    if (dead_) {
-        return STATUS_FILE_FORCED_CLOSED;
-    }
-    return STATUS_SUCCESS;
-}
+NTSTATUS datagram_socket::usable_locked() const noexcept { return usable_status(closing_, dead_); }
 
 void datagram_socket::finished_one() {
     std::unique_lock lock(mutex_);
@@ -144,13 +135,7 @@ void datagram_socket::finish_close() {
     }
     kept_.clear();
     PIRP irp = close_irp_;
-    // Completions of this socket's calls that test control deferred come
-    // before the close's own.
-    rt::flush_socket(key());
-    registration_state& reg = registration();
-    withdraw();
-    delete this;
-    reg.socket_closed();  // the last touch of the registration
+    retire();  // deferred completions of this socket's calls come before the close's own
     complete_pending(irp, STATUS_SUCCESS, 0);
 }
 
@@ -221,22 +206,12 @@ NTSTATUS datagram_socket::get_local_address(PSOCKADDR out, PIRP irp) {
         return taken;
     }
     std::unique_lock lock(mutex_);
-    NTSTATUS status = usable_locked();
+    const NTSTATUS status = usable_locked();
+    const bool bound = bound_;
     net::endpoint ep;
-    if (NT_SUCCESS(status) && !bound_) {
-        status = STATUS_INVALID_DEVICE_STATE;
-    }
-    if (NT_SUCCESS(status) && out == nullptr) {
-        status = STATUS_INVALID_PARAMETER;
-    }
-    if (NT_SUCCESS(status)) {
-        status = to_ntstatus(host_.local_endpoint(ep));
-    }
+    const net::error host = host_.local_endpoint(ep);
     lock.unlock();
-    if (NT_SUCCESS(status)) {
-        to_sockaddr(ep, out);
-    }
-    return complete_irp(irp, status, 0);
+    return complete_address_query(irp, status, bound, host, ep, out);
 }
 
 // ---- send --------------------------------------------------------------------------

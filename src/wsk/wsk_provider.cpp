@@ -1,7 +1,7 @@
 // wskemu: the client-level provider functions (WSK_PROVIDER_DISPATCH).
-// WskControlClient, WskSocket for connection and datagram sockets,
-// WskSocketConnect and name resolution are implemented; basic, listening and
-// stream sockets are stubs.
+// WskControlClient, WskSocket for connection, datagram, listening and
+// stream sockets, WskSocketConnect and name resolution are implemented;
+// basic sockets are a stub.
 #include "wsk/wsk_provider.hpp"
 
 #include "kernel/caller_address.hpp"
@@ -9,9 +9,11 @@
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_datagram.hpp"
 #include "wsk/wsk_irp.hpp"
+#include "wsk/wsk_listen.hpp"
 #include "wsk/wsk_names.hpp"
 #include "wsk/wsk_registration.hpp"
 #include "wsk/wsk_socket.hpp"
+#include "wsk/wsk_stream.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -181,7 +183,21 @@ NTSTATUS WSKAPI wsk_socket(PWSK_CLIENT Client, ADDRESS_FAMILY AddressFamily, USH
                                            static_cast<const WSK_CLIENT_DATAGRAM_DISPATCH*>(Dispatch), Irp);
         });
     }
-    // Basic, listening and stream sockets are not implemented yet.
+    if (Flags == WSK_FLAG_LISTEN_SOCKET) {
+        registration_state& registration = call.registration();
+        return run_call(operation::socket, nullptr, Irp, "WskSocket", [=, &registration] {
+            return listen_socket::create(registration, AddressFamily, SocketType, Protocol, SocketContext,
+                                         static_cast<const WSK_CLIENT_LISTEN_DISPATCH*>(Dispatch), Irp);
+        });
+    }
+    if (Flags == WSK_FLAG_STREAM_SOCKET) {
+        registration_state& registration = call.registration();
+        return run_call(operation::socket, nullptr, Irp, "WskSocket", [=, &registration] {
+            return stream_socket::create(registration, AddressFamily, SocketType, Protocol, SocketContext,
+                                         static_cast<const WSK_CLIENT_STREAM_DISPATCH*>(Dispatch), Irp);
+        });
+    }
+    // Basic sockets are not implemented yet.
     static std::atomic<bool> logged{false};
     return not_implemented_with_irp(Irp, logged, "WskSocket");
 }

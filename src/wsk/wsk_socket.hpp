@@ -58,6 +58,39 @@ public:
                                      PSOCKADDR local, PSOCKADDR remote, ULONG flags, PVOID context,
                                      const WSK_CLIENT_CONNECTION_DISPATCH* dispatch, PIRP irp);
 
+    /// A connection accepted on a listening socket (wsk_socket_accept.cpp):
+    /// connected over `host`, of the listener's `family`, counted on
+    /// `registration` and published, every event disabled.
+    static connection_socket* adopt_accepted(registration_state& registration, net::address_family family,
+                                             net::tcp_socket host, PVOID context,
+                                             const WSK_CLIENT_CONNECTION_DISPATCH* dispatch);
+    /// WskAcceptEvent accepted the socket: the context and dispatch it returned.
+    void set_client(PVOID context, const WSK_CLIENT_CONNECTION_DISPATCH* dispatch);
+    /// WskAcceptEvent refused the socket (or failed it): the connection is
+    /// reset and the socket freed as a close would, without an IRP.
+    void discard_accepted();
+    /// The connection events (WSK_EVENT_RECEIVE, _DISCONNECT, _SEND_BACKLOG)
+    /// enabled on the listening socket that accepted this socket through
+    /// WskAcceptEvent: the socket starts with them enabled (reference §4,
+    /// "Inheritance"). Called once, before the socket's first event could
+    /// be delivered.
+    void inherit_listener_events(ULONG events);
+    /// What inherit_listener_events stored (0: none).
+    ULONG inherited_events() const noexcept { return inherited_events_; }
+
+    /// The connection side of a stream socket (wsk_stream.cpp): an open,
+    /// unbound socket, counted and published; nullptr with `status` set if
+    /// the host refuses one.
+    static connection_socket* open_for_stream(registration_state& registration, net::address_family family,
+                                              PVOID context, const WSK_CLIENT_CONNECTION_DISPATCH* dispatch,
+                                              NTSTATUS& status);
+    /// WskListen on a stream socket: a socket that is bound and nothing more
+    /// gives up its host socket (for a listener) and is freed; otherwise
+    /// STATUS_INVALID_DEVICE_STATE (or the usable status) and nothing changes.
+    NTSTATUS give_up_bound_host(net::tcp_socket& out);
+    /// True while the socket is bound and has not begun to connect.
+    bool bound_only();
+
     NTSTATUS bind(PSOCKADDR local, ULONG flags, PIRP irp);
     NTSTATUS connect(PSOCKADDR remote, ULONG flags, PIRP irp);
     /// WskConnectEx: WskConnect, then `buffer` (at most 65,535 bytes) is sent
@@ -201,6 +234,7 @@ private:
     const WSK_CLIENT_CONNECTION_DISPATCH* client_dispatch_;
     net::tcp_socket host_;
     socket_events events_;
+    ULONG inherited_events_ = 0;  // inherit_listener_events
 
     std::mutex mutex_;
     socket_phase phase_ = socket_phase::open;

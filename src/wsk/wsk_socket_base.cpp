@@ -7,6 +7,7 @@
 #include "runtime/control.hpp"
 #include "runtime/observer.hpp"
 #include "trace/hooks.hpp"
+#include "runtime/scheduler.hpp"
 #include "wsk/wsk_verifier.hpp"
 
 #include <fmt/format.h>
@@ -57,6 +58,14 @@ void socket_base::withdraw() {
     rt::forget_socket_policies(static_cast<WSK_SOCKET*>(this));
     socket_closed(this);
     trace::socket_closed(key());
+}
+
+void socket_base::retire() {
+    rt::flush_socket(key());
+    registration_state& reg = registration_;
+    withdraw();
+    delete this;
+    reg.socket_closed();
 }
 
 void for_each_live_socket(const std::function<void(const socket_base&)>& each) {

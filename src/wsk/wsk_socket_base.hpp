@@ -78,6 +78,10 @@ protected:
                                                              : common::stack_trace{}) {}
     virtual ~socket_base() = default;
 
+    /// A socket created before its driver named its context (accepted
+    /// through WskAcceptEvent, which returns it) gets it here.
+    void set_context(PVOID context) noexcept { context_ = context; }
+
     /// Makes the socket findable through its PWSK_SOCKET (once its Dispatch
     /// is set) and starts its counters.
     void publish();
@@ -85,6 +89,12 @@ protected:
     /// control settings go, its counters stay, and the verifier is told the
     /// close is complete.
     void withdraw();
+    /// The end of a close: test control's deferred completions of the socket
+    /// go first, then the socket is withdrawn and freed, then its
+    /// registration hears of it (its last touch: WskDeregister may return).
+    /// The caller completes the close IRP afterwards, touching nothing of
+    /// the socket.
+    void retire();
 
 private:
     const socket_category category_;
@@ -94,6 +104,13 @@ private:
     common::stack_trace creation_stack_;
     std::atomic<bool> close_requested_{false};
 };
+
+/// The status every call but WskCloseSocket gets on a socket that is
+/// `closing` (STATUS_INVALID_DEVICE_STATE) or `broken` by a host failure
+/// (STATUS_FILE_FORCED_CLOSED), or STATUS_SUCCESS.
+constexpr NTSTATUS usable_status(bool closing, bool broken) noexcept {
+    return closing ? STATUS_INVALID_DEVICE_STATE : broken ? STATUS_FILE_FORCED_CLOSED : STATUS_SUCCESS;
+}
 
 /// The live socket behind a PWSK_SOCKET; bug check 0xC4 / socket_not_live
 /// naming `function` for NULL, a closed socket, or anything else.

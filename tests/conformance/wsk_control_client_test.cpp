@@ -298,8 +298,8 @@ TEST_F(WskControlClientTest, ClientOfADeregisteredRegistrationIsAVerifierBugChec
 using stub_call = NTSTATUS (*)(const WSK_PROVIDER_DISPATCH*, PWSK_CLIENT, PIRP);
 
 NTSTATUS call_wsk_socket(const WSK_PROVIDER_DISPATCH* dispatch, PWSK_CLIENT client, PIRP irp) {
-    // A listening socket: connection sockets are implemented (wsk_connection_test.cpp).
-    return dispatch->WskSocket(client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, nullptr,
+    // A basic socket: the other categories are implemented (wsk_connection_test.cpp, ...).
+    return dispatch->WskSocket(client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_BASIC_SOCKET, nullptr,
                                nullptr, nullptr, nullptr, nullptr, irp);
 }
 
