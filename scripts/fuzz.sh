@@ -11,7 +11,8 @@
 #                seed corpus (libFuzzer -merge=1, by edge coverage only, which
 #                keeps the corpus small)
 #   TARGET       wsk_buf, sockaddr, control_socket, control_client,
-#                rtl_ip_address (default: all)
+#                rtl_ip_address, address_info_names, connection_sequence
+#                (default: all)
 #
 # Prints the executions per target and ends with "fuzz: N passed, N failed".
 # Inputs found during the run go to build/fuzz/corpus/<target>/, crashes to
@@ -32,7 +33,7 @@ while (($#)); do
   esac
 done
 if ((${#targets[@]} == 0)); then
-  targets=(wsk_buf sockaddr control_socket control_client rtl_ip_address)
+  targets=(wsk_buf sockaddr control_socket control_client rtl_ip_address address_info_names connection_sequence)
 fi
 
 logs=build/test-logs

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds wskemu and runs the whole test suite. The
 # builds are the CMake presets of CMakePresets.json (docs/ci.md):
-#   1. gcc    g++, Debug (with the install + find_package consumer check)
+#   1. gcc    g++, Debug (with the install + find_package consumer check),
+#             then the short soak run (scripts/soak.sh --short)
 #   2. asan   clang++ with AddressSanitizer and UndefinedBehaviorSanitizer
 #   3. tsan   clang++ with ThreadSanitizer
 #   4. fuzz   each libFuzzer target for WSKEMU_FUZZ_SECONDS (default 25) s
@@ -60,6 +61,13 @@ run_preset() {
 }
 
 run_preset gcc
+
+echo "== soak (short)"
+start=$SECONDS
+scripts/soak.sh --short 2>&1 | tee "$logs/soak.log" || true
+count "$logs/soak.log"
+timings+=("soak $((SECONDS - start)) s")
+
 run_preset asan
 run_preset tsan
 
