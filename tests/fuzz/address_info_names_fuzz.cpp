@@ -6,8 +6,9 @@
 // zero), a Buffer of exactly MaximumLength bytes or NULL, any UTF-16 content
 // (unpaired surrogates, NULs); a name space, hints with any family, socket
 // type and protocol, and a Result pointer or NULL. The hints always carry
-// AI_NUMERICHOST | AI_NUMERICSERV, so that no input makes the host resolver
-// ask a name server: the fuzzer's traffic stays on this machine.
+// AI_NUMERICHOST | AI_NUMERICSERV and never AI_CANONNAME, so that no input
+// makes the host resolver ask a name server: the fuzzer's traffic stays on
+// this machine.
 // Checked: the IRP completes exactly once; the call pends or fails with the
 // status the IRP carries; a failure leaves *Result NULL; a success gives a
 // well-formed ADDRINFOEXW list (Windows family values, a SOCKADDR_IN or
@@ -119,7 +120,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                  ? name_spaces[input.ConsumeIntegralInRange<std::size_t>(0, 1)]
                                  : name_spaces[input.ConsumeIntegralInRange<std::size_t>(2, 4)];
     ADDRINFOEXW hints{};
-    hints.ai_flags = static_cast<int>(input.ConsumeIntegral<std::uint16_t>()) | AI_NUMERICHOST | AI_NUMERICSERV;
+    // No AI_CANONNAME: some host resolvers look a numeric address's name up for it.
+    hints.ai_flags =
+        (static_cast<int>(input.ConsumeIntegral<std::uint16_t>()) & ~AI_CANONNAME) | AI_NUMERICHOST | AI_NUMERICSERV;
     static constexpr int families[] = {AF_UNSPEC, AF_INET, AF_INET6, 1, 99};
     static constexpr int types[] = {0, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, 77};
     static constexpr int protocols[] = {0, IPPROTO_TCP, IPPROTO_UDP, 255};

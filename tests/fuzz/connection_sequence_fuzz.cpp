@@ -7,7 +7,7 @@
 // 1..16 KiB from a numbered byte stream through a chain of one to three
 // MDLs; receives into 1..16 KiB, waited for while the peer owes bytes and
 // cancelled otherwise; graceful and abortive disconnects; TCP_NODELAY and
-// SO_KEEPALIVE set and read back; the local and remote addresses; then
+// SO_KEEPALIVE set and read back (each with its IRP); the local and remote addresses; then
 // WskCloseSocket. Checked: every IRP completes exactly once, with the status
 // the call returned when it did not pend; a successful send reports its
 // whole length; the bytes received are the echoed stream, in order, none
@@ -207,10 +207,14 @@ void control(FuzzedDataProvider& input, session& s) {
     const ULONG level = keep_alive ? SOL_SOCKET : IPPROTO_TCP;
     const ULONG code = keep_alive ? SO_KEEPALIVE : TCP_NODELAY;
     ULONG value = input.ConsumeBool() ? 1 : 0;
-    const NTSTATUS set = dispatch(s.socket)->Basic.WskControlSocket(s.socket, WskSetOption, code, level,
-                                                                     sizeof(value), &value, 0, nullptr, nullptr,
-                                                                     nullptr);
-    check(set != STATUS_PENDING, "WskControlSocket without an IRP pended");
+    NTSTATUS set;
+    {
+        counted_irp irp;  // socket options take an IRP
+        const NTSTATUS returned = dispatch(s.socket)->Basic.WskControlSocket(
+            s.socket, WskSetOption, code, level, sizeof(value), &value, 0, nullptr, nullptr, irp.get());
+        irp.check_completed_once(returned, "WskControlSocket");
+        set = irp.get()->IoStatus.Status;
+    }
     if (set != STATUS_SUCCESS) {
         check(s.aborted || s.send_shut || s.peer_closed, "setting a connection socket option failed on a live connection");
         return;
