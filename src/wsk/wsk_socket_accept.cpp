@@ -10,7 +10,7 @@ namespace wskemu::wsk {
 connection_socket* connection_socket::adopt_accepted(registration_state& registration, net::address_family family,
                                                      net::tcp_socket host, PVOID context,
                                                      const WSK_CLIENT_CONNECTION_DISPATCH* dispatch) {
-    auto* socket = new connection_socket(registration, family, context, dispatch);
+    auto* socket = new connection_socket(registration, family, context, dispatch, 0);
     socket->host_ = std::move(host);
     socket->phase_ = socket_phase::connected;
     socket->Dispatch = &connection_dispatch();
@@ -51,7 +51,7 @@ void connection_socket::discard_accepted() {
 connection_socket* connection_socket::open_for_stream(registration_state& registration, net::address_family family,
                                                       PVOID context, const WSK_CLIENT_CONNECTION_DISPATCH* dispatch,
                                                       NTSTATUS& status) {
-    auto* socket = new connection_socket(registration, family, context, dispatch);
+    auto* socket = new connection_socket(registration, family, context, dispatch, 0);
     if (const net::error e = socket->host_.open(family); e != net::error::none) {
         delete socket;
         status = to_ntstatus(e);
