@@ -76,6 +76,8 @@ private:
         for (std::size_t i = 0; i < n; ++i) {
             out_[i] = stream_byte(run_.load.seed, id_, sent_ + i);
         }
+        // The echo of these bytes may be read before the write's own handler runs.
+        issued_ = sent_ + n;
         asio::async_write(*socket_, asio::buffer(out_),
                           [self = shared_from_this()](const boost::system::error_code& e, std::size_t n) {
                               self->sent_ += n;
@@ -96,10 +98,10 @@ private:
 
     void on_read(const boost::system::error_code& e, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) {
-            if (echoed_ >= sent_ || in_[i] != stream_byte(run_.load.seed, id_, echoed_)) {
+            if (echoed_ >= issued_ || in_[i] != stream_byte(run_.load.seed, id_, echoed_)) {
                 ++run_.result.corrupted;
                 run_.problem("client " + std::to_string(id_) + ": byte " + std::to_string(echoed_) +
-                             (echoed_ >= sent_ ? " came back before it was sent" : " differs from the one sent"));
+                             (echoed_ >= issued_ ? " came back before it was sent" : " differs from the one sent"));
                 return finish(false);
             }
             ++echoed_;
@@ -152,7 +154,8 @@ private:
     std::mt19937_64 random_;
     std::vector<unsigned char> out_;
     std::array<unsigned char, 65536> in_{};
-    std::uint64_t sent_ = 0;
+    std::uint64_t sent_ = 0;    // written (the write's handler ran)
+    std::uint64_t issued_ = 0;  // handed to a write
     std::uint64_t echoed_ = 0;
     bool shut_ = false;
     bool done_ = false;

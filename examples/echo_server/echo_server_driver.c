@@ -460,6 +460,15 @@ static BOOLEAN EchoWorkOnce(VOID) {
     KeAcquireSpinLock(&Server.Lock, &irql);
     if (!IsListEmpty(&Server.SendQueue)) {
         context = CONTAINING_RECORD(RemoveHeadList(&Server.SendQueue), ECHO_CONTEXT, Link);
+        if (context->Connection->Broken) {
+            /* An earlier send failed: these bytes must not follow the gap. */
+            PECHO_CONNECTION broken = context->Connection;
+            broken->InFlight--;
+            EchoFreeContextLocked(context);
+            EchoQueueWorkLocked(broken);
+            KeReleaseSpinLock(&Server.Lock, irql);
+            return TRUE;
+        }
     } else if (!IsListEmpty(&Server.ConnectionWork)) {
         connection = CONTAINING_RECORD(RemoveHeadList(&Server.ConnectionWork), ECHO_CONNECTION, WorkLink);
         connection->WorkQueued = FALSE;
