@@ -122,6 +122,10 @@ void listen_socket::deliver_accept(connection_ptr connection) {
         }
         connection_socket* socket =
             connection_socket::adopt_accepted(registration(), family_, std::move(connection->host), nullptr, nullptr);
+        // Once the callback returns the driver owns the socket and may close
+        // it from another thread at once: the hold keeps it until its context,
+        // dispatch and inherited events are in place.
+        socket->hold_for_accept();
         NTSTATUS status;
         {
             kernel::irql_scope scope(DISPATCH_LEVEL, "WskAcceptEvent");
@@ -132,7 +136,9 @@ void listen_socket::deliver_accept(connection_ptr connection) {
         if (status == STATUS_SUCCESS) {
             socket->set_client(accepted_context, accepted_dispatch);
             socket->inherit_listener_events(inherited_connection_events());
+            socket->release_accept_hold();  // a close the driver made meanwhile goes on now
         } else {
+            socket->drop_accept_hold();
             socket->discard_accepted();  // refused: WSK closes the new socket
         }
         const void* self = key();

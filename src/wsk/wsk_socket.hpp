@@ -69,6 +69,15 @@ public:
     /// WskAcceptEvent refused the socket (or failed it): the connection is
     /// reset and the socket freed as a close would, without an IRP.
     void discard_accepted();
+    /// WskAcceptEvent is about to get the socket: a close the driver makes
+    /// from then on waits (as for a pending IRP) until release_accept_hold().
+    void hold_for_accept();
+    /// The callback accepted the socket and it is set up: the hold ends, and a
+    /// close made meanwhile finishes.
+    void release_accept_hold();
+    /// The callback refused the socket: the hold ends without finishing any
+    /// close (the driver had no socket to close).
+    void drop_accept_hold();
     /// The connection events (WSK_EVENT_RECEIVE, _DISCONNECT, _SEND_BACKLOG)
     /// enabled on the listening socket that accepted this socket through
     /// WskAcceptEvent: the socket starts with them enabled (reference §4,

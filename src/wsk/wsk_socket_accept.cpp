@@ -37,6 +37,18 @@ void connection_socket::inherit_listener_events(ULONG events) {
     }
 }
 
+void connection_socket::hold_for_accept() {
+    std::lock_guard lock(mutex_);
+    ++pending_;
+}
+
+void connection_socket::release_accept_hold() { operation_finished(); }
+
+void connection_socket::drop_accept_hold() {
+    std::lock_guard lock(mutex_);
+    --pending_;
+}
+
 void connection_socket::discard_accepted() {
     {
         std::lock_guard lock(mutex_);
