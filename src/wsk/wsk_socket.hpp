@@ -84,8 +84,13 @@ public:
     /// "Inheritance"). Called once, before the socket's first event could
     /// be delivered.
     void inherit_listener_events(ULONG events);
-    /// What inherit_listener_events stored (0: none).
-    ULONG inherited_events() const noexcept { return inherited_events_; }
+    /// What inherit_listener_events stored (0: none). Read under the socket's
+    /// lock: the provider stores it after WskAcceptEvent returns, on its thread.
+    ULONG inherited_events();
+    /// The context and dispatch WskAcceptEvent returned, read under the
+    /// socket's lock (nullptr until the provider has stored them).
+    PVOID accepted_context();
+    const WSK_CLIENT_CONNECTION_DISPATCH* accepted_dispatch();
 
     /// The connection side of a stream socket (wsk_stream.cpp): an open,
     /// unbound socket, counted and published; nullptr with `status` set if

@@ -37,6 +37,21 @@ void connection_socket::inherit_listener_events(ULONG events) {
     }
 }
 
+ULONG connection_socket::inherited_events() {
+    std::lock_guard lock(mutex_);
+    return inherited_events_;
+}
+
+PVOID connection_socket::accepted_context() {
+    std::lock_guard lock(mutex_);
+    return context();
+}
+
+const WSK_CLIENT_CONNECTION_DISPATCH* connection_socket::accepted_dispatch() {
+    std::lock_guard lock(mutex_);
+    return client_dispatch_;
+}
+
 void connection_socket::hold_for_accept() {
     std::lock_guard lock(mutex_);
     ++pending_;

@@ -54,8 +54,12 @@ TEST_P(WskAcceptEvent, AcceptsWithTheReturnedContextAndDispatchAtDispatchLevel) 
     EXPECT_EQ(recorder.last_context, &recorder);
     EXPECT_EQ(recorder.remotes[0].port, client.local().port);
     auto& connection = *static_cast<wsk::connection_socket*>(a);
-    EXPECT_EQ(connection.context(), recorder.accepted_context);
-    EXPECT_EQ(connection.client_dispatch(), recorder.accepted_dispatch);
+    // The provider stores them once the callback has returned, on its thread.
+    for (int i = 0; i < 2000 && connection.accepted_context() != recorder.accepted_context; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(connection.accepted_context(), recorder.accepted_context);
+    EXPECT_EQ(connection.accepted_dispatch(), recorder.accepted_dispatch);
     EXPECT_EQ(a->Dispatch, &wsk::connection_dispatch());
     const auto bytes = pattern(777, 9);
     ASSERT_TRUE(client.send(bytes.data(), bytes.size()));
@@ -236,8 +240,11 @@ TEST_P(WskAcceptEvent, ConnectionEventsEnabledOnTheListenerAreInheritedAndCannot
     ASSERT_TRUE(recorder.wait([](auto& r) { return r.accept_calls == 1; }));
     PWSK_SOCKET a = recorder.accepted.at(0);
     keep(a);
-    EXPECT_EQ(static_cast<wsk::connection_socket*>(a)->inherited_events(),
-              ULONG{WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT});
+    auto& inheriting = *static_cast<wsk::connection_socket*>(a);
+    for (int i = 0; i < 2000 && inheriting.inherited_events() == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // stored once the callback has returned
+    }
+    EXPECT_EQ(inheriting.inherited_events(), ULONG{WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT});
     // Through WskAccept: nothing inherited.
     irp_call call;
     ASSERT_EQ(accept(s, call), STATUS_PENDING);

@@ -101,7 +101,7 @@ static VOID ConnectionFree(PACCEPT_CONNECTION Connection) {
         InterlockedIncrement(&server->Failures);
     }
     KeSetEvent(&server->Progress, IO_NO_INCREMENT, FALSE);
-    if (InterlockedDecrement(&server->Active) == 0 && server->Closing) {
+    if (InterlockedDecrement(&server->Active) == 0 && ReadAcquire(&server->Closing)) {
         KeSetEvent(&server->Idle, IO_NO_INCREMENT, FALSE);
     }
 }
@@ -175,7 +175,7 @@ static NTSTATUS WSKAPI ServerAcceptEvent(PVOID SocketContext, ULONG Flags, PSOCK
         InterlockedExchange(&server->ListenerDead, 1); /* close the listener soon */
         return STATUS_REQUEST_NOT_ACCEPTED;
     }
-    if (server->Closing) {
+    if (ReadAcquire(&server->Closing)) {
         return STATUS_REQUEST_NOT_ACCEPTED;
     }
     connection = (PACCEPT_CONNECTION)ExAllocatePool2(POOL_FLAG_NON_PAGED,
