@@ -132,22 +132,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool with_result = input.ConsumeIntegralInRange(0, 9) != 0;
 
     PADDRINFOEXW result = reinterpret_cast<PADDRINFOEXW>(std::uintptr_t{0xBAD0});
-    counted_irp irp;
-    const NTSTATUS returned = c.provider.Dispatch->WskGetAddressInfo(
-        c.provider.Client, node ? &node->string : nullptr, service ? &service->string : nullptr, name_space, nullptr,
-        &hints, with_result ? &result : nullptr, nullptr, nullptr, irp.get());
-    irp.check_completed_once(returned, "WskGetAddressInfo");
-    const NTSTATUS status = irp.get()->IoStatus.Status;
-    check(returned == STATUS_PENDING || returned == status, "WskGetAddressInfo returned another status than its IRP's");
-    if (with_result) {
-        if (NT_SUCCESS(status)) {
-            check_list(result);
-            c.provider.Dispatch->WskFreeAddressInfo(c.provider.Client, result);
+    {
+        counted_irp irp;  // freed before the leak check
+        const NTSTATUS returned = c.provider.Dispatch->WskGetAddressInfo(
+            c.provider.Client, node ? &node->string : nullptr, service ? &service->string : nullptr, name_space, nullptr,
+            &hints, with_result ? &result : nullptr, nullptr, nullptr, irp.get());
+        irp.check_completed_once(returned, "WskGetAddressInfo");
+        const NTSTATUS status = irp.get()->IoStatus.Status;
+        check(returned == STATUS_PENDING || returned == status, "WskGetAddressInfo returned another status than its IRP's");
+        if (with_result) {
+            if (NT_SUCCESS(status)) {
+                check_list(result);
+                c.provider.Dispatch->WskFreeAddressInfo(c.provider.Client, result);
+            } else {
+                check(result == nullptr, "a failed WskGetAddressInfo left *Result set");
+            }
         } else {
-            check(result == nullptr, "a failed WskGetAddressInfo left *Result set");
+            check(!NT_SUCCESS(status), "WskGetAddressInfo succeeded with no Result");
         }
-    } else {
-        check(!NT_SUCCESS(status), "WskGetAddressInfo succeeded with no Result");
     }
     wskemu::fuzz::check_no_leaks(serial);
     return 0;

@@ -284,10 +284,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
 
-    counted_irp close;
-    const NTSTATUS closed = dispatch(s.socket)->Basic.WskCloseSocket(s.socket, close.get());
-    close.check_completed_once(closed, "WskCloseSocket");
-    check(close.get()->IoStatus.Status == STATUS_SUCCESS, "WskCloseSocket failed");
+    {
+        counted_irp close;  // freed before the leak check
+        const NTSTATUS closed = dispatch(s.socket)->Basic.WskCloseSocket(s.socket, close.get());
+        close.check_completed_once(closed, "WskCloseSocket");
+        check(close.get()->IoStatus.Status == STATUS_SUCCESS, "WskCloseSocket failed");
+    }
     runtime.reset();
     wskemu::fuzz::check_no_leaks(serial);
     return 0;
