@@ -92,7 +92,9 @@ VOID NTAPI block_until_set(PDEVICE_OBJECT DeviceObject, PVOID Context) {
 }
 
 TEST(IoQueueWorkItem, QueuingAQueuedItemIsReported) {
-    KEVENT release;
+    // Static: a blocker's wait may still look at the event's header after
+    // the test has moved on (ThreadSanitizer saw the stack slot reused).
+    static KEVENT release;
     KeInitializeEvent(&release, NotificationEvent, FALSE);
     // Keep both workers busy so the item under test stays queued.
     PIO_WORKITEM blockers[2] = {IoAllocateWorkItem(nullptr), IoAllocateWorkItem(nullptr)};
