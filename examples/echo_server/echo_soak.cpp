@@ -80,9 +80,8 @@ int main(int argc, char** argv) {
     runtime.set_seed(o.seed);
     runtime.set_policy(wskemu::completion_policy::random);
     // Each fault fails one WskSend of the driver's, somewhere in the run, as
-    // a reset: that one connection breaks. (Synchronously: a send failed at
-    // completion breaks its connection only then, and the driver's later
-    // sends on it, issued meanwhile, would still go out after the gap.)
+    // a reset: that one connection breaks. Every other one fails at
+    // completion (the call pends, the connection breaks at once).
     std::mt19937_64 random(o.seed);
     const std::uint64_t sends_expected = std::max<std::uint64_t>(1, o.connections * (o.bytes / (16 * 1024) + 1));
     std::uniform_int_distribution<std::uint64_t> which(1, sends_expected);
@@ -90,7 +89,7 @@ int main(int argc, char** argv) {
         auto rule = wskemu::fault::fail(wskemu::operation::send)
                         .nth(which(random))
                         .with(static_cast<std::int32_t>(STATUS_CONNECTION_RESET));
-        runtime.add_fault(rule);
+        runtime.add_fault(i % 2 == 1 ? rule.at_completion() : rule);
     }
     std::printf("soak: faults:\n%s\n", runtime.faults().to_string().c_str());
 

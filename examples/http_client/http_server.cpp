@@ -3,6 +3,7 @@
 #include "http_server.hpp"
 
 #include "net/endpoint.hpp"
+#include "net/host.hpp"
 #include "net/loopback_listen.hpp"
 #include "net/resolver.hpp"
 #include "net/tcp_socket.hpp"
@@ -198,5 +199,7 @@ bool localhost_resolves_to_loopback(bool ipv6) {
     }
     return r.err == net::error::none && found;
 }
+
+bool resets_may_arrive_as_fin() { return net::running_under_wine(); }
 
 }  // namespace wskemu::example

@@ -68,4 +68,8 @@ private:
 /// @p ipv6) and to no address that is not loopback.
 bool localhost_resolves_to_loopback(bool ipv6);
 
+/// True where a reset (`http_ending::reset`) may reach the client as a
+/// graceful close: seen under Wine only, never on Linux or Windows.
+bool resets_may_arrive_as_fin();
+
 }  // namespace wskemu::example

@@ -25,6 +25,47 @@ void post_accept_failure(io_engine& engine, accept_handler handler, error e) {
     engine.post([h = std::move(handler), e]() mutable { h(e, tcp_socket(nullptr)); });
 }
 
+// Where the host cannot detach a socket from its completion port (Wine has
+// no FileReplaceCompletionInformation, which Asio's release() needs on
+// Windows), the listener opens its own socket with the options that matter
+// before listening and binds it where the other one was. Both locks held.
+error rebind_from(listener_state& to, detail::socket_state& from) {
+    static constexpr socket_option carried[] = {
+        socket_option::reuse_address,       socket_option::exclusive_address_use, socket_option::v6_only,
+        socket_option::receive_buffer_size, socket_option::send_buffer_size,      socket_option::keep_alive,
+        socket_option::no_delay,            socket_option::linger,
+    };
+    boost::system::error_code ec;
+    const tcp::endpoint local = from.socket.local_endpoint(ec);
+    if (ec) {
+        return from_error_code(ec);
+    }
+    int values[std::size(carried)] = {};
+    bool known[std::size(carried)] = {};
+    for (std::size_t i = 0; i < std::size(carried); ++i) {
+        known[i] = get_socket_option(from.socket, from.options, carried[i], values[i]) == error::none;
+    }
+    from.closed = true;
+    from.socket.close(ec);
+    to.acceptor.open(local.protocol(), ec);
+    if (ec) {
+        return from_error_code(ec);
+    }
+    to.options = from.options;
+    for (std::size_t i = 0; i < std::size(carried); ++i) {
+        if (known[i]) {
+            set_socket_option(to.acceptor, to.options, carried[i], values[i]);
+        }
+    }
+    to.acceptor.bind(local, ec);
+    if (ec) {
+        const error failed = from_error_code(ec);
+        to.acceptor.close(ec);
+        return failed;
+    }
+    return error::none;
+}
+
 }  // namespace
 
 tcp_listener::tcp_listener() : tcp_listener(io_engine::instance()) {}
@@ -83,6 +124,9 @@ error tcp_listener::adopt(tcp_socket& bound) {
     const auto protocol = protocol_of(from->options.family);
     boost::system::error_code ec;
     const auto handle = from->socket.release(ec);
+    if (ec == asio::error::operation_not_supported) {
+        return rebind_from(*state_, *from);
+    }
     if (ec) {
         return from_error_code(ec);
     }
@@ -94,6 +138,7 @@ error tcp_listener::adopt(tcp_socket& bound) {
     state_->options = from->options;
     return error::none;
 }
+
 
 error tcp_listener::set_option(socket_option option, int value) {
     std::lock_guard lock(state_->mutex);

@@ -63,12 +63,22 @@ NTSTATUS inject(call_context& call, const char* function, const rt::injected_fai
         return taken;
     }
     if (failure.at_completion) {
-        // The failure happens when the call completes: so does its effect.
-        // (A close flushes this before it frees the socket.)
         mark_pending(call.irp);
         socket_base* socket = call.socket;
         const operation op = call.op;
         const NTSTATUS status = failure.status;
+        if (is_data_transfer(op)) {
+            // A transfer that fails breaks its connection where it stands in
+            // the stream: later sends must not go out after the missing
+            // bytes. Only the report waits for the completion.
+            if (socket != nullptr) {
+                socket->injected_failure(op, status);
+            }
+            deliver_later(call.irp, status, 0);
+            return STATUS_PENDING;
+        }
+        // Anything else fails when the call completes: so does its effect.
+        // (A close flushes this before it frees the socket.)
         deliver_later(call.irp, status, 0, [socket, op, status] {
             if (socket != nullptr) {
                 socket->injected_failure(op, status);

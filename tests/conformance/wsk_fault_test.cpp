@@ -91,6 +91,29 @@ TEST_P(FailCall, AFailureAtCompletionReturnsPendingFirst) {
     EXPECT_EQ(call.irql, DISPATCH_LEVEL);
 }
 
+// The connection breaks where the failed send stands in the stream, not when
+// its IRP completes: a send issued meanwhile must not reach the peer after
+// the bytes that never went (deterministic mode keeps the failed IRP pending
+// until the test thread drives it).
+TEST_P(FailCall, ASendFailedAtCompletionBreaksTheConnectionAtTheCall) {
+    PWSK_SOCKET s = connected_socket();
+    rt().set_deterministic(true);
+    rt().add_fault(fault::fail(operation::send).with(STATUS_CONNECTION_RESET).at_completion());
+    mdl_buffer first(10);
+    irp_call failed;
+    ASSERT_EQ(send(s, first.wsk_buf(), failed), STATUS_PENDING);
+    EXPECT_EQ(failed.calls.load(), 0);
+    mdl_buffer second(10);
+    std::fill(second.bytes.begin(), second.bytes.end(), 0x5a);
+    irp_call after;
+    EXPECT_EQ(after.result(send(s, second.wsk_buf(), after)), STATUS_FILE_FORCED_CLOSED);
+    rt().run_until_idle(5s);
+    EXPECT_EQ(failed.result(STATUS_PENDING), STATUS_CONNECTION_RESET);
+    EXPECT_TRUE(peer_->read(10).empty()) << "nothing follows the bytes that never went";
+    expect_reset_seen_by_peer(*peer_);
+    rt().set_deterministic(false);
+}
+
 TEST_P(FailCall, AnInjectedResetBreaksTheConnectionAsARealOneWould) {
     PWSK_SOCKET s = connected_socket();
     mdl_buffer into(64);

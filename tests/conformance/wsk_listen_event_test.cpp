@@ -367,7 +367,7 @@ TEST_P(ConditionalAccept, PendThenWskInspectCompleteAcceptsOrRejectsByIdContents
     WSK_INSPECT_ID copy = recorder.inspected[1];  // a copy: matched by contents
     EXPECT_EQ(call.result(dispatch(s)->WskInspectComplete(s, &copy, WskInspectReject, call.irp)), STATUS_SUCCESS);
     EXPECT_TRUE(rejected.read(1).empty());
-    EXPECT_EQ(rejected.error(), net::error::connection_reset);
+    EXPECT_TRUE(reset_seen(rejected.error())) << static_cast<int>(rejected.error());
     copy = recorder.inspected[0];
     call.arm();
     EXPECT_EQ(call.result(dispatch(s)->WskInspectComplete(s, &copy, WskInspectAccept, call.irp)), STATUS_SUCCESS);
@@ -427,7 +427,7 @@ TEST_P(ConditionalAccept, CloseResetsPendedConnections) {
     ASSERT_TRUE(recorder.wait([](auto& r) { return r.inspected.size() == 1; }));
     EXPECT_EQ(close(s), STATUS_SUCCESS);
     EXPECT_TRUE(client.read(1).empty());
-    EXPECT_EQ(client.error(), net::error::connection_reset);
+    EXPECT_TRUE(reset_seen(client.error())) << static_cast<int>(client.error());
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, WskAcceptEvent,

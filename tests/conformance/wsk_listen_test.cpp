@@ -245,7 +245,7 @@ TEST_P(WskCloseSocketListen, ConnectionsWaitingInTheBacklogAreReset) {
     ASSERT_TRUE(wait_waiting(s, 1));
     EXPECT_EQ(close(s), STATUS_SUCCESS);
     EXPECT_TRUE(client.read(1).empty());
-    EXPECT_EQ(client.error(), net::error::connection_reset);
+    EXPECT_TRUE(reset_seen(client.error())) << static_cast<int>(client.error());
 }
 
 TEST_P(WskCloseSocketListen, UseAfterCloseIsAVerifierBugCheckAndASecondCloseIsReported) {
