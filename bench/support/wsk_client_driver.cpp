@@ -105,14 +105,15 @@ SOCKADDR_IN loopback_address(USHORT port) {
     return address;
 }
 
-NTSTATUS connect_loopback(sync_irp& call, USHORT port, PWSK_SOCKET* socket) {
+NTSTATUS connect_loopback(sync_irp& call, USHORT port, PWSK_SOCKET* socket, PVOID context,
+                          const WSK_CLIENT_CONNECTION_DISPATCH* dispatch) {
     *socket = nullptr;
     SOCKADDR_IN local{};
     local.sin_family = AF_INET;
     SOCKADDR_IN remote = loopback_address(port);
     const NTSTATUS status = call.finish(provider_npi.Dispatch->WskSocketConnect(
         provider_npi.Client, SOCK_STREAM, IPPROTO_TCP, reinterpret_cast<PSOCKADDR>(&local),
-        reinterpret_cast<PSOCKADDR>(&remote), 0, nullptr, nullptr, nullptr, nullptr, nullptr, call.prepare()));
+        reinterpret_cast<PSOCKADDR>(&remote), 0, context, dispatch, nullptr, nullptr, nullptr, call.prepare()));
     if (NT_SUCCESS(status)) {
         *socket = reinterpret_cast<PWSK_SOCKET>(call.information());
     }

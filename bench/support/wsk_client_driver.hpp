@@ -45,8 +45,10 @@ struct pool_buffer {
     void release();
 };
 
-/// WskSocketConnect from 0.0.0.0:0 to 127.0.0.1:`port`.
-NTSTATUS connect_loopback(sync_irp& call, USHORT port, PWSK_SOCKET* socket);
+/// WskSocketConnect from 0.0.0.0:0 to 127.0.0.1:`port`, with the socket's
+/// context and event callbacks when given.
+NTSTATUS connect_loopback(sync_irp& call, USHORT port, PWSK_SOCKET* socket, PVOID context = nullptr,
+                          const WSK_CLIENT_CONNECTION_DISPATCH* dispatch = nullptr);
 /// The SOCKADDR_IN of 127.0.0.1:`port`.
 SOCKADDR_IN loopback_address(USHORT port);
 /// WskCloseSocket, waited for.
