@@ -6,6 +6,7 @@
 #include "kernel/log.hpp"
 #include "kernel/verifier.hpp"
 #include "wsk/wsk_call.hpp"
+#include "wsk/wsk_dispatch_entries.hpp"
 #include "wsk/wsk_irp.hpp"
 
 #include <atomic>
@@ -34,67 +35,11 @@ NTSTATUS not_implemented(PIRP irp, std::atomic<bool>& logged, const char* functi
     return complete_irp(irp, STATUS_NOT_IMPLEMENTED, 0);
 }
 
-NTSTATUS WSKAPI wsk_control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE RequestType, ULONG ControlCode,
-                                   ULONG Level, SIZE_T InputSize, PVOID InputBuffer, SIZE_T OutputSize,
-                                   PVOID OutputBuffer, SIZE_T* OutputSizeReturned, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskControlSocket", WSKEMU_CALLER());
-    return run_call(operation::control_socket, &s, Irp, "WskControlSocket", [=, &s] {
-        return s.control(RequestType, ControlCode, Level, InputSize, InputBuffer, OutputSize, OutputBuffer,
-                         OutputSizeReturned, Irp);
-    });
-}
-
-NTSTATUS WSKAPI wsk_close_socket(PWSK_SOCKET Socket, PIRP Irp) {
-    connection_socket& s = enter_socket_for_close<connection_socket>(Socket, WSKEMU_CALLER());
-    return run_close(s, Irp, [](socket_base& socket, PIRP irp) { return static_cast<connection_socket&>(socket).close(irp); });
-}
-
-NTSTATUS WSKAPI wsk_bind(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskBind", WSKEMU_CALLER());
-    return run_call(operation::bind, &s, Irp, "WskBind", [&s, local = address_copy(LocalAddress), Flags, Irp]() mutable {
-        return s.bind(local.get(), Flags, Irp);
-    });
-}
-
 NTSTATUS WSKAPI wsk_connect(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, ULONG Flags, PIRP Irp) {
     connection_socket& s = enter(Socket, "WskConnect", WSKEMU_CALLER());
     return run_call(operation::connect, &s, Irp, "WskConnect",
                     [&s, remote = address_copy(RemoteAddress), Flags, Irp]() mutable {
                         return s.connect(remote.get(), Flags, Irp);
-                    });
-}
-
-NTSTATUS WSKAPI wsk_get_local_address(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskGetLocalAddress", WSKEMU_CALLER());
-    return run_call(operation::get_local_address, &s, Irp, "WskGetLocalAddress",
-                    [&s, LocalAddress, Irp] { return s.get_local_address(LocalAddress, Irp); });
-}
-
-NTSTATUS WSKAPI wsk_get_remote_address(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskGetRemoteAddress", WSKEMU_CALLER());
-    return run_call(operation::get_remote_address, &s, Irp, "WskGetRemoteAddress",
-                    [&s, RemoteAddress, Irp] { return s.get_remote_address(RemoteAddress, Irp); });
-}
-
-NTSTATUS WSKAPI wsk_send(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskSend", WSKEMU_CALLER());
-    return run_call(operation::send, &s, Irp, "WskSend", [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
-        return s.send(buffer.get(), Flags, Irp);
-    });
-}
-
-NTSTATUS WSKAPI wsk_receive(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskReceive", WSKEMU_CALLER());
-    return run_call(operation::receive, &s, Irp, "WskReceive", [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
-        return s.receive(buffer.get(), Flags, Irp);
-    });
-}
-
-NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    connection_socket& s = enter(Socket, "WskDisconnect", WSKEMU_CALLER());
-    return run_call(operation::disconnect, &s, Irp, "WskDisconnect",
-                    [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
-                        return s.disconnect(buffer.get(), Flags, Irp);
                     });
 }
 
@@ -126,22 +71,25 @@ NTSTATUS WSKAPI wsk_receive_ex(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags,
     return not_implemented(Irp, logged, "WskReceiveEx");
 }
 
+// The members this category shares with others (wsk_dispatch_entries.hpp).
+using entries = socket_entries<connection_socket>;
+
 const WSK_PROVIDER_CONNECTION_DISPATCH dispatch_table = {
     {
-        wsk_control_socket,  // WskControlSocket
-        wsk_close_socket,    // WskCloseSocket
+        entries::control_socket,  // WskControlSocket
+        entries::close_socket,    // WskCloseSocket
     },
-    wsk_bind,                // WskBind
-    wsk_connect,             // WskConnect
-    wsk_get_local_address,   // WskGetLocalAddress
-    wsk_get_remote_address,  // WskGetRemoteAddress
-    wsk_send,                // WskSend
-    wsk_receive,             // WskReceive
-    wsk_disconnect,          // WskDisconnect
-    wsk_release,             // WskRelease
-    wsk_connect_ex,          // WskConnectEx
-    wsk_send_ex,             // WskSendEx
-    wsk_receive_ex,          // WskReceiveEx
+    entries::bind,                // WskBind
+    wsk_connect,                  // WskConnect
+    entries::get_local_address,   // WskGetLocalAddress
+    entries::get_remote_address,  // WskGetRemoteAddress
+    entries::send,                // WskSend
+    entries::receive,             // WskReceive
+    entries::disconnect,          // WskDisconnect
+    wsk_release,                  // WskRelease
+    wsk_connect_ex,               // WskConnectEx
+    wsk_send_ex,                  // WskSendEx
+    wsk_receive_ex,               // WskReceiveEx
 };
 
 }  // namespace

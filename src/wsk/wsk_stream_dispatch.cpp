@@ -5,6 +5,7 @@
 
 #include "kernel/caller_address.hpp"
 #include "wsk/wsk_call.hpp"
+#include "wsk/wsk_dispatch_entries.hpp"
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_socket.hpp"
 
@@ -14,37 +15,6 @@ namespace {
 
 stream_socket& enter(PWSK_SOCKET socket, const char* function, void* caller) {
     return enter_socket<stream_socket>(socket, function, caller);
-}
-
-NTSTATUS WSKAPI wsk_control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE RequestType, ULONG ControlCode,
-                                   ULONG Level, SIZE_T InputSize, PVOID InputBuffer, SIZE_T OutputSize,
-                                   PVOID OutputBuffer, SIZE_T* OutputSizeReturned, PIRP Irp) {
-    stream_socket& s = enter(Socket, "WskControlSocket", WSKEMU_CALLER());
-    return run_call(operation::control_socket, &s, Irp, "WskControlSocket", [=, &s] {
-        return s.control(RequestType, ControlCode, Level, InputSize, InputBuffer, OutputSize, OutputBuffer,
-                         OutputSizeReturned, Irp);
-    });
-}
-
-NTSTATUS WSKAPI wsk_close_socket(PWSK_SOCKET Socket, PIRP Irp) {
-    stream_socket& s = enter_socket_for_close<stream_socket>(Socket, WSKEMU_CALLER());
-    return run_close(s, Irp, [](socket_base& socket, PIRP irp) { return static_cast<stream_socket&>(socket).close(irp); });
-}
-
-NTSTATUS WSKAPI wsk_bind(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {
-    stream_socket& s = enter(Socket, "WskBind", WSKEMU_CALLER());
-    return run_call(operation::bind, &s, Irp, "WskBind", [&s, local = address_copy(LocalAddress), Flags, Irp]() mutable {
-        return s.bind(local.get(), Flags, Irp);
-    });
-}
-
-NTSTATUS WSKAPI wsk_accept(PWSK_SOCKET ListenSocket, ULONG Flags, PVOID AcceptSocketContext,
-                           const WSK_CLIENT_CONNECTION_DISPATCH* AcceptSocketDispatch, PSOCKADDR LocalAddress,
-                           PSOCKADDR RemoteAddress, PIRP Irp) {
-    stream_socket& s = enter(ListenSocket, "WskAccept", WSKEMU_CALLER());
-    return run_call(operation::accept, &s, Irp, "WskAccept", [=, &s] {
-        return s.accept(Flags, AcceptSocketContext, AcceptSocketDispatch, LocalAddress, RemoteAddress, Irp);
-    });
 }
 
 NTSTATUS WSKAPI wsk_connect(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, ULONG Flags, PIRP Irp) {
@@ -60,46 +30,12 @@ NTSTATUS WSKAPI wsk_listen(PWSK_SOCKET Socket, PIRP Irp) {
     return run_call(operation::listen, &s, Irp, "WskListen", [&s, Irp] { return s.listen(Irp); });
 }
 
-NTSTATUS WSKAPI wsk_send(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    stream_socket& s = enter(Socket, "WskSend", WSKEMU_CALLER());
-    return run_call(operation::send, &s, Irp, "WskSend", [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
-        return s.send(buffer.get(), Flags, Irp);
-    });
-}
-
-NTSTATUS WSKAPI wsk_receive(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    stream_socket& s = enter(Socket, "WskReceive", WSKEMU_CALLER());
-    return run_call(operation::receive, &s, Irp, "WskReceive", [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
-        return s.receive(buffer.get(), Flags, Irp);
-    });
-}
-
-NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
-    stream_socket& s = enter(Socket, "WskDisconnect", WSKEMU_CALLER());
-    return run_call(operation::disconnect, &s, Irp, "WskDisconnect",
-                    [&s, buffer = buffer_copy(Buffer), Flags, Irp]() mutable {
-                        return s.disconnect(buffer.get(), Flags, Irp);
-                    });
-}
-
 // The members without an IRP or not emulated yet go to the connection side's
 // own table (in listening mode: STATUS_INVALID_PARAMETER / the table's answer).
 NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndication) {
     connection_socket* connection = enter(Socket, "WskRelease", WSKEMU_CALLER()).connection_side();
     return connection != nullptr ? connection_dispatch().WskRelease(connection, DataIndication)
                                  : STATUS_INVALID_PARAMETER;
-}
-
-NTSTATUS WSKAPI wsk_get_local_address(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, PIRP Irp) {
-    stream_socket& s = enter(Socket, "WskGetLocalAddress", WSKEMU_CALLER());
-    return run_call(operation::get_local_address, &s, Irp, "WskGetLocalAddress",
-                    [&s, LocalAddress, Irp] { return s.get_local_address(LocalAddress, Irp); });
-}
-
-NTSTATUS WSKAPI wsk_get_remote_address(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PIRP Irp) {
-    stream_socket& s = enter(Socket, "WskGetRemoteAddress", WSKEMU_CALLER());
-    return run_call(operation::get_remote_address, &s, Irp, "WskGetRemoteAddress",
-                    [&s, RemoteAddress, Irp] { return s.get_remote_address(RemoteAddress, Irp); });
 }
 
 NTSTATUS WSKAPI wsk_connect_ex(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
@@ -137,24 +73,27 @@ NTSTATUS WSKAPI wsk_receive_ex(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags,
                                               ControlFlags, Irp);
 }
 
+// The members this category shares with others (wsk_dispatch_entries.hpp).
+using entries = socket_entries<stream_socket>;
+
 const WSK_PROVIDER_STREAM_DISPATCH dispatch_table = {
     {
-        wsk_control_socket,  // WskControlSocket
-        wsk_close_socket,    // WskCloseSocket
+        entries::control_socket,  // WskControlSocket
+        entries::close_socket,    // WskCloseSocket
     },
-    wsk_bind,                // WskBind
-    wsk_accept,              // WskAccept
-    wsk_connect,             // WskConnect
-    wsk_listen,              // WskListen
-    wsk_send,                // WskSend
-    wsk_receive,             // WskReceive
-    wsk_disconnect,          // WskDisconnect
-    wsk_release,             // WskRelease
-    wsk_get_local_address,   // WskGetLocalAddress
-    wsk_get_remote_address,  // WskGetRemoteAddress
-    wsk_connect_ex,          // WskConnectEx
-    wsk_send_ex,             // WskSendEx
-    wsk_receive_ex,          // WskReceiveEx
+    entries::bind,                // WskBind
+    entries::accept,              // WskAccept
+    wsk_connect,                  // WskConnect
+    wsk_listen,                   // WskListen
+    entries::send,                // WskSend
+    entries::receive,             // WskReceive
+    entries::disconnect,          // WskDisconnect
+    wsk_release,                  // WskRelease
+    entries::get_local_address,   // WskGetLocalAddress
+    entries::get_remote_address,  // WskGetRemoteAddress
+    wsk_connect_ex,               // WskConnectEx
+    wsk_send_ex,                  // WskSendEx
+    wsk_receive_ex,               // WskReceiveEx
 };
 
 }  // namespace
