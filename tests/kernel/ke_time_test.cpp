@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <ctime>
 #include <thread>
 
 namespace {
@@ -13,13 +12,19 @@ constexpr LONGLONG ticks_per_second = 10'000'000;
 constexpr LONGLONG unix_epoch_in_nt_time = 116'444'736'000'000'000LL;
 
 TEST(KeQuerySystemTime, CountsFrom1601In100nsUnits) {
+    // Bracketed by the host's precise wall clock: std::time() may read a
+    // coarse clock that lags it by a tick, across a second boundary too.
+    using hundred_ns = std::chrono::duration<LONGLONG, std::ratio<1, ticks_per_second>>;
+    auto nt_time = [](std::chrono::system_clock::time_point t) {
+        return unix_epoch_in_nt_time + std::chrono::duration_cast<hundred_ns>(t.time_since_epoch()).count();
+    };
     LARGE_INTEGER now;
     now.QuadPart = -1;
-    const std::time_t before = std::time(nullptr);
+    const LONGLONG before = nt_time(std::chrono::system_clock::now());
     KeQuerySystemTime(&now);
-    const std::time_t after = std::time(nullptr);
-    EXPECT_GE(now.QuadPart, unix_epoch_in_nt_time + static_cast<LONGLONG>(before) * ticks_per_second);
-    EXPECT_LE(now.QuadPart, unix_epoch_in_nt_time + (static_cast<LONGLONG>(after) + 1) * ticks_per_second);
+    const LONGLONG after = nt_time(std::chrono::system_clock::now());
+    EXPECT_GE(now.QuadPart, before);
+    EXPECT_LE(now.QuadPart, after);
 }
 
 TEST(KeQuerySystemTimePrecise, AdvancesWithTheClock) {
