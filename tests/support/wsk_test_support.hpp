@@ -160,6 +160,109 @@ private:
     bool captured_ = false;
 };
 
+inline SOCKADDR_STORAGE sockaddr_of(const wskemu::net::endpoint& ep) {
+    SOCKADDR_STORAGE storage{};
+    wskemu::wsk::to_sockaddr(ep, reinterpret_cast<SOCKADDR*>(&storage));
+    return storage;
+}
+
+inline ADDRESS_FAMILY windows_family(net::address_family family) {
+    return family == net::address_family::ipv4 ? ADDRESS_FAMILY{AF_INET} : ADDRESS_FAMILY{AF_INET6};
+}
+
+/// A registered client that owns the sockets it opens (closed by finish(),
+/// or by close()), with the synchronous helpers every socket category
+/// shares: the Basic dispatch members, WskBind and WskGetLocalAddress.
+class socket_client : public registered_client {
+public:
+    ~socket_client() override { socket_client::finish(); }
+    void finish() override {
+        for (PWSK_SOCKET s : open_) {
+            irp_call call;
+            basic(s)->WskCloseSocket(s, call.irp);
+            EXPECT_TRUE(call.wait()) << "close did not complete";
+        }
+        open_.clear();
+        registered_client::finish();
+    }
+
+    static const WSK_PROVIDER_BASIC_DISPATCH* basic(PWSK_SOCKET s) {
+        return static_cast<const WSK_PROVIDER_BASIC_DISPATCH*>(s->Dispatch);
+    }
+
+    NTSTATUS close(PWSK_SOCKET s) {
+        std::erase(open_, s);
+        irp_call call;
+        return call.result(basic(s)->WskCloseSocket(s, call.irp));
+    }
+
+    /// WskControlSocket setting a ULONG option, with an IRP.
+    NTSTATUS set_option(PWSK_SOCKET s, ULONG level, ULONG code, ULONG value) {
+        irp_call call;
+        return call.result(
+            basic(s)->WskControlSocket(s, WskSetOption, code, level, sizeof(value), &value, 0, nullptr, nullptr, call.irp));
+    }
+    /// WskControlSocket reading a ULONG option, with an IRP; a success
+    /// reports the ULONG's size in Information.
+    NTSTATUS get_option(PWSK_SOCKET s, ULONG level, ULONG code, ULONG& value) {
+        irp_call call;
+        value = 0xDEADBEEF;
+        const NTSTATUS status = call.result(basic(s)->WskControlSocket(s, WskGetOption, code, level, 0, nullptr,
+                                                                       sizeof(value), &value, nullptr, call.irp));
+        if (NT_SUCCESS(status)) {
+            EXPECT_EQ(call.information, sizeof(ULONG));
+        }
+        return status;
+    }
+
+    /// SO_WSK_EVENT_CALLBACK with `mask` (enabling takes no IRP).
+    NTSTATUS event_control(PWSK_SOCKET s, ULONG mask, PIRP irp = nullptr) {
+        WSK_EVENT_CALLBACK_CONTROL control{const_cast<PNPIID>(&NPI_WSK_INTERFACE_ID), mask};
+        return basic(s)->WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, sizeof(control),
+                                          &control, 0, nullptr, nullptr, irp);
+    }
+
+    std::vector<PWSK_SOCKET> open_;
+
+protected:
+    /// WskSocket, kept for closing; nullptr (and a failed expectation) if it fails.
+    PWSK_SOCKET open_socket(net::address_family family, USHORT type, ULONG protocol, ULONG flags, PVOID context,
+                            const void* events) {
+        irp_call call;
+        const NTSTATUS returned = provider_.Dispatch->WskSocket(provider_.Client, windows_family(family), type,
+                                                                protocol, flags, context, events, nullptr, nullptr,
+                                                                nullptr, call.irp);
+        EXPECT_EQ(call.result(returned), STATUS_SUCCESS);
+        auto s = reinterpret_cast<PWSK_SOCKET>(call.information);
+        if (s != nullptr) {
+            open_.push_back(s);
+        }
+        return s;
+    }
+
+    /// WskBind through the category's table (`Dispatch`).
+    template <typename Dispatch>
+    static NTSTATUS bind_as(PWSK_SOCKET s, const net::endpoint& ep, ULONG flags) {
+        irp_call call;
+        SOCKADDR_STORAGE address = sockaddr_of(ep);
+        return call.result(
+            static_cast<const Dispatch*>(s->Dispatch)->WskBind(s, reinterpret_cast<PSOCKADDR>(&address), flags, call.irp));
+    }
+
+    /// WskGetLocalAddress through the category's table (`Dispatch`), expected to succeed.
+    template <typename Dispatch>
+    static net::endpoint local_address_as(PWSK_SOCKET s) {
+        irp_call call;
+        SOCKADDR_STORAGE address{};
+        EXPECT_EQ(call.result(static_cast<const Dispatch*>(s->Dispatch)
+                                  ->WskGetLocalAddress(s, reinterpret_cast<PSOCKADDR>(&address), call.irp)),
+                  STATUS_SUCCESS);
+        net::endpoint ep;
+        wsk::from_sockaddr(reinterpret_cast<PSOCKADDR>(&address), ep);
+        return ep;
+    }
+};
+
 /// A leak-checking fixture with a client (registered_client or one derived
 /// from it) started before each test and finished after it.
 template <typename Client>
@@ -174,15 +277,5 @@ protected:
         kernel_test::TearDown();
     }
 };
-
-inline SOCKADDR_STORAGE sockaddr_of(const wskemu::net::endpoint& ep) {
-    SOCKADDR_STORAGE storage{};
-    wskemu::wsk::to_sockaddr(ep, reinterpret_cast<SOCKADDR*>(&storage));
-    return storage;
-}
-
-inline ADDRESS_FAMILY windows_family(net::address_family family) {
-    return family == net::address_family::ipv4 ? ADDRESS_FAMILY{AF_INET} : ADDRESS_FAMILY{AF_INET6};
-}
 
 }  // namespace wskemu::test

@@ -116,20 +116,8 @@ inline const WSK_CLIENT_DATAGRAM_DISPATCH recording_events = {event_recorder::ca
 
 /// A registered client and its datagram sockets, closed by finish(), with
 /// synchronous helpers in the driver's own pattern.
-class datagram_client : public registered_client {
+class datagram_client : public socket_client {
 public:
-    ~datagram_client() override { finish(); }
-
-    void finish() override {
-        for (PWSK_SOCKET s : open_) {
-            irp_call call;
-            dispatch(s)->Basic.WskCloseSocket(s, call.irp);
-            EXPECT_TRUE(call.wait()) << "close did not complete";
-        }
-        open_.clear();
-        registered_client::finish();
-    }
-
     static const WSK_PROVIDER_DATAGRAM_DISPATCH* dispatch(PWSK_SOCKET s) {
         return static_cast<const WSK_PROVIDER_DATAGRAM_DISPATCH*>(s->Dispatch);
     }
@@ -143,34 +131,13 @@ public:
 
     PWSK_SOCKET make_socket(net::address_family family, const WSK_CLIENT_DATAGRAM_DISPATCH* events = nullptr,
                             PVOID context = nullptr) {
-        irp_call call;
-        const NTSTATUS returned =
-            provider_.Dispatch->WskSocket(provider_.Client, windows_family(family), SOCK_DGRAM, IPPROTO_UDP,
-                                          WSK_FLAG_DATAGRAM_SOCKET, context, events, nullptr, nullptr, nullptr,
-                                          call.irp);
-        EXPECT_EQ(call.result(returned), STATUS_SUCCESS);
-        auto s = reinterpret_cast<PWSK_SOCKET>(call.information);
-        if (s != nullptr) {
-            open_.push_back(s);
-        }
-        return s;
+        return open_socket(family, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET, context, events);
     }
 
-    NTSTATUS bind(PWSK_SOCKET s, const net::endpoint& ep) {
-        irp_call call;
-        SOCKADDR_STORAGE address = sockaddr_of(ep);
-        return call.result(dispatch(s)->WskBind(s, reinterpret_cast<PSOCKADDR>(&address), 0, call.irp));
+    static NTSTATUS bind(PWSK_SOCKET s, const net::endpoint& ep) {
+        return bind_as<WSK_PROVIDER_DATAGRAM_DISPATCH>(s, ep, 0);
     }
-
-    net::endpoint local_address(PWSK_SOCKET s) {
-        irp_call call;
-        SOCKADDR_STORAGE local{};
-        EXPECT_EQ(call.result(dispatch(s)->WskGetLocalAddress(s, reinterpret_cast<PSOCKADDR>(&local), call.irp)),
-                  STATUS_SUCCESS);
-        net::endpoint ep;
-        wskemu::wsk::from_sockaddr(reinterpret_cast<PSOCKADDR>(&local), ep);
-        return ep;
-    }
+    static net::endpoint local_address(PWSK_SOCKET s) { return local_address_as<WSK_PROVIDER_DATAGRAM_DISPATCH>(s); }
 
     /// A socket bound to the loopback address, port 0.
     PWSK_SOCKET bound_socket(net::address_family family, const WSK_CLIENT_DATAGRAM_DISPATCH* events = nullptr,
@@ -212,30 +179,6 @@ public:
         return status;
     }
 
-    /// WskControlSocket with a ULONG, with an IRP.
-    NTSTATUS set_option(PWSK_SOCKET s, ULONG level, ULONG code, ULONG value) {
-        irp_call call;
-        return call.result(dispatch(s)->Basic.WskControlSocket(s, WskSetOption, code, level, sizeof(value), &value, 0,
-                                                               nullptr, nullptr, call.irp));
-    }
-    NTSTATUS get_option(PWSK_SOCKET s, ULONG level, ULONG code, ULONG& value) {
-        irp_call call;
-        value = 0xDEADBEEF;
-        const NTSTATUS status = call.result(dispatch(s)->Basic.WskControlSocket(
-            s, WskGetOption, code, level, 0, nullptr, sizeof(value), &value, nullptr, call.irp));
-        if (NT_SUCCESS(status)) {
-            EXPECT_EQ(call.information, sizeof(ULONG));
-        }
-        return status;
-    }
-
-    /// SO_WSK_EVENT_CALLBACK with `mask` (enable: no IRP).
-    NTSTATUS event_control(PWSK_SOCKET s, ULONG mask, PIRP irp = nullptr) {
-        WSK_EVENT_CALLBACK_CONTROL control{const_cast<PNPIID>(&NPI_WSK_INTERFACE_ID), mask};
-        return dispatch(s)->Basic.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET,
-                                                   sizeof(control), &control, 0, nullptr, nullptr, irp);
-    }
-
     /// An address ioctl (SIO_WSK_SET_REMOTE_ADDRESS / _SENDTO_ADDRESS); NULL clears.
     NTSTATUS address_ioctl(PWSK_SOCKET s, ULONG code, const net::endpoint* ep) {
         SOCKADDR_STORAGE address{};
@@ -249,14 +192,6 @@ public:
                                                                ep != nullptr ? &address : nullptr, 0, nullptr,
                                                                nullptr, call.irp));
     }
-
-    NTSTATUS close(PWSK_SOCKET s) {
-        open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
-        irp_call call;
-        return call.result(dispatch(s)->Basic.WskCloseSocket(s, call.irp));
-    }
-
-    std::vector<PWSK_SOCKET> open_;
 };
 
 /// A WskSendTo that pends: issued from inside one of the provider's

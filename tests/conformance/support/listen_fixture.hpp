@@ -123,7 +123,7 @@ inline const WSK_CLIENT_LISTEN_DISPATCH accept_only_listen = {listen_recorder::o
 
 /// A registered client with its listening and accepted sockets, closed by
 /// finish(), and synchronous helpers in the driver's own pattern.
-class listen_client : public registered_client {
+class listen_client : public socket_client {
 public:
     ~listen_client() override { finish(); }
     void finish() override {
@@ -132,13 +132,7 @@ public:
         for (PWSK_SOCKET s : accepted) {
             close_connection(s);
         }
-        for (PWSK_SOCKET s : open_) {
-            irp_call call;
-            dispatch(s)->Basic.WskCloseSocket(s, call.irp);
-            EXPECT_TRUE(call.wait()) << "close did not complete";
-        }
-        open_.clear();
-        registered_client::finish();
+        socket_client::finish();
     }
 
     static const WSK_PROVIDER_LISTEN_DISPATCH* dispatch(PWSK_SOCKET s) {
@@ -151,33 +145,13 @@ public:
 
     PWSK_SOCKET make_listener(net::address_family family, const WSK_CLIENT_LISTEN_DISPATCH* events = nullptr,
                               PVOID context = nullptr) {
-        irp_call call;
-        const NTSTATUS returned =
-            provider_.Dispatch->WskSocket(provider_.Client, windows_family(family), SOCK_STREAM, IPPROTO_TCP,
-                                          WSK_FLAG_LISTEN_SOCKET, context, events, nullptr, nullptr, nullptr, call.irp);
-        EXPECT_EQ(call.result(returned), STATUS_SUCCESS);
-        auto s = reinterpret_cast<PWSK_SOCKET>(call.information);
-        if (s != nullptr) {
-            open_.push_back(s);
-        }
-        return s;
+        return open_socket(family, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, context, events);
     }
 
-    NTSTATUS bind(PWSK_SOCKET s, const net::endpoint& ep, ULONG flags = 0) {
-        irp_call call;
-        SOCKADDR_STORAGE address = sockaddr_of(ep);
-        return call.result(dispatch(s)->WskBind(s, reinterpret_cast<PSOCKADDR>(&address), flags, call.irp));
+    static NTSTATUS bind(PWSK_SOCKET s, const net::endpoint& ep, ULONG flags = 0) {
+        return bind_as<WSK_PROVIDER_LISTEN_DISPATCH>(s, ep, flags);
     }
-
-    net::endpoint local_address(PWSK_SOCKET s) {
-        irp_call call;
-        SOCKADDR_STORAGE address{};
-        EXPECT_EQ(call.result(dispatch(s)->WskGetLocalAddress(s, reinterpret_cast<PSOCKADDR>(&address), call.irp)),
-                  STATUS_SUCCESS);
-        net::endpoint ep;
-        wsk::from_sockaddr(reinterpret_cast<PSOCKADDR>(&address), ep);
-        return ep;
-    }
+    static net::endpoint local_address(PWSK_SOCKET s) { return local_address_as<WSK_PROVIDER_LISTEN_DISPATCH>(s); }
 
     /// A listener bound to the family's loopback address, port 0; its endpoint.
     net::endpoint listen_on(PWSK_SOCKET s, net::address_family family) {
@@ -185,24 +159,8 @@ public:
         return local_address(s);
     }
 
-    NTSTATUS set_option(PWSK_SOCKET s, ULONG level, ULONG code, ULONG value) {
-        irp_call call;
-        return call.result(dispatch(s)->Basic.WskControlSocket(s, WskSetOption, code, level, sizeof(value), &value, 0,
-                                                               nullptr, nullptr, call.irp));
-    }
-
-    NTSTATUS get_option(PWSK_SOCKET s, ULONG level, ULONG code, ULONG& value) {
-        irp_call call;
-        return call.result(dispatch(s)->Basic.WskControlSocket(s, WskGetOption, code, level, 0, nullptr,
-                                                               sizeof(value), &value, nullptr, call.irp));
-    }
-
     /// SO_WSK_EVENT_CALLBACK without an IRP.
-    NTSTATUS event_callback(PWSK_SOCKET s, ULONG mask) {
-        WSK_EVENT_CALLBACK_CONTROL control{const_cast<PNPIID>(&NPI_WSK_INTERFACE_ID), mask};
-        return dispatch(s)->Basic.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET,
-                                                   sizeof(control), &control, 0, nullptr, nullptr, nullptr);
-    }
+    NTSTATUS event_callback(PWSK_SOCKET s, ULONG mask) { return event_control(s, mask); }
 
     /// WskAccept with `call` (armed); the returned status.
     NTSTATUS accept(PWSK_SOCKET s, irp_call& call, SOCKADDR_STORAGE* local = nullptr,
@@ -219,12 +177,6 @@ public:
             accepted_.push_back(s);
         }
         return s;
-    }
-
-    NTSTATUS close(PWSK_SOCKET s) {
-        std::erase(open_, s);
-        irp_call call;
-        return call.result(dispatch(s)->Basic.WskCloseSocket(s, call.irp));
     }
 
     NTSTATUS close_connection(PWSK_SOCKET s) {
@@ -253,7 +205,6 @@ public:
         return true;
     }
 
-    std::vector<PWSK_SOCKET> open_;
     std::vector<PWSK_SOCKET> accepted_;
 };
 
