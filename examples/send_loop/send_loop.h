@@ -18,9 +18,9 @@
  * stopped. STATUS_DEVICE_BUSY if a loop runs; STATUS_INVALID_PARAMETER for
  * any other input. (0x00222400) */
 #define IOCTL_SEND_LOOP_START CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, METHOD_BUFFERED, FILE_ANY_ACCESS)
-/* Output: SEND_LOOP_STATS. Stops the loop (cancelling a send in progress),
- * closes its socket and waits for its thread. STATUS_INVALID_DEVICE_STATE if
- * no loop was started. (0x00222404) */
+/* Output: SEND_LOOP_STATS. Stops the loop (a send in progress gets 100 ms,
+ * then is cancelled), closes its socket and waits for its thread.
+ * STATUS_INVALID_DEVICE_STATE if no loop was started. (0x00222404) */
 #define IOCTL_SEND_LOOP_STOP CTL_CODE(FILE_DEVICE_UNKNOWN, 0x901, METHOD_BUFFERED, FILE_ANY_ACCESS)
 /* Output: SEND_LOOP_STATS, while the loop runs or after. (0x00222408) */
 #define IOCTL_SEND_LOOP_QUERY CTL_CODE(FILE_DEVICE_UNKNOWN, 0x902, METHOD_BUFFERED, FILE_ANY_ACCESS)

@@ -3,7 +3,8 @@
  * IOCTLs that start a send loop, query it and stop it. The loop is a system
  * thread: WskSocketConnect to the peer given to IOCTL_SEND_LOOP_START, then
  * WskSend of numbered messages until stopped, one IRP reused for every call,
- * a pending send cancelled with IoCancelIrp when asked to stop. It includes
+ * a pending send cancelled with IoCancelIrp when asked to stop (after 100 ms
+ * to finish). It includes
  * only WDK headers and builds against the WDK as it is. */
 #include <ntddk.h>
 #include <wsk.h>
@@ -42,7 +43,9 @@ static VOID SendLoopPrepare(PIRP Irp, PKEVENT Done) {
     IoSetCompletionRoutine(Irp, SendLoopSignal, Done, TRUE, TRUE, TRUE);
 }
 
-/* Waits for a call that pended. With Stop, a stop request cancels it. */
+/* Waits for a call that pended. With Stop, a stop request cancels it, after
+ * a grace period: a stream send cancelled once part of it went aborts the
+ * connection, so a send that is moving is let finish. */
 static NTSTATUS SendLoopWait(NTSTATUS Status, PIRP Irp, PKEVENT Done, PKEVENT Stop) {
     if (Status == STATUS_PENDING) {
         if (Stop != NULL) {
@@ -51,7 +54,11 @@ static NTSTATUS SendLoopWait(NTSTATUS Status, PIRP Irp, PKEVENT Done, PKEVENT St
             objects[1] = Stop;
             if (KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, NULL, NULL) ==
                 STATUS_WAIT_1) {
-                IoCancelIrp(Irp);
+                LARGE_INTEGER grace;
+                grace.QuadPart = -100LL * 10000; /* 100 ms, relative */
+                if (KeWaitForSingleObject(Done, Executive, KernelMode, FALSE, &grace) == STATUS_TIMEOUT) {
+                    IoCancelIrp(Irp);
+                }
             }
         }
         KeWaitForSingleObject(Done, Executive, KernelMode, FALSE, NULL);

@@ -5,6 +5,9 @@
 // callback that still runs with WskCloseSocket and with a disable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include <wsk.h>
 
 #include <thread>
@@ -56,6 +59,15 @@ protected:
         }
         peer_->shutdown_send();
     }
+    // Where `got` first differs from `want`: "" if equal, else sizes and offset.
+    static std::string first_difference(const std::vector<unsigned char>& got, const std::vector<unsigned char>& want) {
+        const auto [g, w] = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
+        if (g == got.end() && w == want.end()) {
+            return "";
+        }
+        return "got " + std::to_string(got.size()) + " bytes, want " + std::to_string(want.size()) +
+               "; first difference at offset " + std::to_string(g - got.begin());
+    }
     std::vector<unsigned char> received_after_disconnect() {
         const UCHAR* bytes = nullptr;
         SIZE_T length = 0;
@@ -74,7 +86,7 @@ TEST_P(WskEventDriver, RetainedIndicationsAreCopiedAndReleasedByAWorkerThread) {
     start(WskEventDriverRetain);
     const auto data = pattern(600000, 3);
     send_then_close(data);
-    EXPECT_EQ(received_after_disconnect(), data);
+    EXPECT_EQ(first_difference(received_after_disconnect(), data), "");
     const WSK_EVENT_DRIVER_STATS stats = stop();
     EXPECT_EQ(stats.FirstFailure, STATUS_SUCCESS);
     EXPECT_GT(stats.Retained, 0);
@@ -89,12 +101,16 @@ TEST_P(WskEventDriver, PartialAcceptThenAPostedReceiveKeepsTheStreamInOrder) {
     start(WskEventDriverPartialAccept);
     const auto data = pattern(300000, 5);
     send_then_close(data);
-    EXPECT_EQ(received_after_disconnect(), data);
+    EXPECT_EQ(first_difference(received_after_disconnect(), data), "");
     const WSK_EVENT_DRIVER_STATS stats = stop();
     EXPECT_EQ(stats.FirstFailure, STATUS_SUCCESS);
     EXPECT_EQ(stats.PartialAccepts, 1);
     EXPECT_EQ(stats.PostedReceives, 1);
-    EXPECT_GT(stats.Indications, 1) << "indications resumed after the receive";
+    // Indications resume after the receive; or, when the FIN came while they
+    // were stopped, the disconnect is indicated at once and the rest waits
+    // for WskReceive (docs/semantics.md, WskDisconnectEvent), which the
+    // driver then drains.
+    EXPECT_TRUE(stats.Indications > 1 || stats.DrainReceives > 0) << stats.Indications << " " << stats.DrainReceives;
     EXPECT_EQ(stats.Disconnects, 1);
 }
 

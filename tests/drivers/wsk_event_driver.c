@@ -34,6 +34,8 @@ struct _WSK_EVENT_DRIVER {
     volatile LONG LetGo;       /* the held callback may return */
     volatile LONG FirstDone;   /* the first indication was answered */
     volatile LONG PartialLeft; /* a partial accept left bytes: the worker posts a WskReceive */
+    volatile LONG ReceiveSettled; /* that WskReceive completed: indications resumed */
+    volatile LONG DrainLeft;   /* a graceful disconnect came while indications were stopped */
     volatile LONG Stopping;
     volatile LONG Closed;
     volatile LONG Running; /* callbacks running now */
@@ -233,6 +235,16 @@ static NTSTATUS WSKAPI EventDriverDisconnect(PVOID SocketContext, ULONG Flags) {
     driver->Stats.Disconnects++;
     driver->Stats.DisconnectFlags = Flags;
     KeReleaseSpinLock(&driver->Lock, irql);
+    if (driver->Mode == WskEventDriverPartialAccept && (Flags & WSK_FLAG_ABORTIVE) == 0 &&
+        InterlockedCompareExchange(&driver->ReceiveSettled, 0, 0) == 0) {
+        /* The FIN came while indications were stopped for our WskReceive:
+         * the bytes still held wait for WskReceive calls, which the worker
+         * makes (no waiting here, at DISPATCH_LEVEL). */
+        InterlockedExchange(&driver->DrainLeft, 1);
+        KeSetEvent(&driver->Work, IO_NO_INCREMENT, FALSE);
+        InterlockedDecrement(&driver->Running);
+        return STATUS_SUCCESS;
+    }
     KeSetEvent(&driver->Disconnected, IO_NO_INCREMENT, FALSE);
     InterlockedDecrement(&driver->Running);
     return STATUS_SUCCESS;
@@ -289,8 +301,9 @@ static NTSTATUS EventDriverReceiveDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PV
 }
 
 /* The rest of a partly accepted indication: one WskReceive, which gets the
- * kept bytes first. */
-static VOID EventDriverPostReceive(PWSK_EVENT_DRIVER Driver) {
+ * kept bytes first. Returns the bytes it brought (0 at the end of the stream
+ * or on failure). */
+static SIZE_T EventDriverPostReceive(PWSK_EVENT_DRIVER Driver) {
     WSK_BUF buffer;
     NTSTATUS status;
     buffer.Mdl = Driver->ReceiveMdl;
@@ -299,10 +312,21 @@ static VOID EventDriverPostReceive(PWSK_EVENT_DRIVER Driver) {
     KeResetEvent(&Driver->ReceiveDone);
     IoReuseIrp(Driver->ReceiveIrp, STATUS_UNSUCCESSFUL);
     IoSetCompletionRoutine(Driver->ReceiveIrp, EventDriverReceiveDone, Driver, TRUE, TRUE, TRUE);
-    InterlockedIncrement(&Driver->Stats.PostedReceives);
     status = EventDriverTable(Driver->Socket)->WskReceive(Driver->Socket, &buffer, 0, Driver->ReceiveIrp);
     UNREFERENCED_PARAMETER(status); /* the completion routine ran or will run */
     KeWaitForSingleObject(&Driver->ReceiveDone, Executive, KernelMode, FALSE, NULL);
+    return NT_SUCCESS(Driver->ReceiveIrp->IoStatus.Status) ? Driver->ReceiveIrp->IoStatus.Information : 0;
+}
+
+/* After a disconnect indicated while indications were stopped: WskReceive
+ * until the end of the stream, then the disconnect counts as seen. */
+static VOID EventDriverDrainAfterDisconnect(PWSK_EVENT_DRIVER Driver) {
+    SIZE_T n;
+    do {
+        InterlockedIncrement(&Driver->Stats.DrainReceives);
+        n = EventDriverPostReceive(Driver);
+    } while (n > 0);
+    KeSetEvent(&Driver->Disconnected, IO_NO_INCREMENT, FALSE);
 }
 
 static KSTART_ROUTINE EventDriverWorker;
@@ -313,7 +337,12 @@ static VOID EventDriverWorker(PVOID Context) {
         KeWaitForSingleObject(&driver->Work, Executive, KernelMode, FALSE, NULL);
         EventDriverDrain(driver);
         if (InterlockedExchange(&driver->PartialLeft, 0) != 0) {
+            InterlockedIncrement(&driver->Stats.PostedReceives);
             EventDriverPostReceive(driver);
+            InterlockedExchange(&driver->ReceiveSettled, 1);
+        }
+        if (InterlockedExchange(&driver->DrainLeft, 0) != 0) {
+            EventDriverDrainAfterDisconnect(driver);
         }
         /* Idle only with nothing left: a callback may have queued meanwhile. */
         KeAcquireSpinLock(&driver->Lock, &irql);

@@ -36,6 +36,7 @@ typedef struct _WSK_EVENT_DRIVER_STATS {
     LONG WrongIrql;           /* callbacks not at DISPATCH_LEVEL or without WSK_FLAG_AT_DISPATCH_LEVEL */
     LONG CallbacksAfterClose; /* callbacks that came after WskCloseSocket completed */
     LONG Overlaps;            /* callbacks that ran while another one of the socket ran */
+    LONG DrainReceives;       /* WskReceive calls for bytes left behind a disconnect indicated while stopped */
     NTSTATUS FirstFailure;
 } WSK_EVENT_DRIVER_STATS, *PWSK_EVENT_DRIVER_STATS;
 
