@@ -4,20 +4,11 @@
 #pragma once
 
 #include "conformance/support/loopback_peer.hpp"
-#include "net/host.hpp"
 
 #include <memory>
 #include <vector>
 
 namespace wskemu::test {
-
-// A reset reached this end. Under Wine a linger-0 close sometimes arrives
-// as a FIN instead (observed, not Windows behaviour), so there the end of
-// the stream counts too; a connection that stays open or delivers data
-// never does.
-inline bool reset_seen(net::error e) {
-    return e == net::error::connection_reset || (net::running_under_wine() && e == net::error::end_of_stream);
-}
 
 class loopback_client {
 public:

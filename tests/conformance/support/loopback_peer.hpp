@@ -7,6 +7,7 @@
 
 #include <wskemu/runtime.hpp>
 
+#include "net/host.hpp"
 #include "net/tcp_socket.hpp"
 
 #include <chrono>
@@ -53,6 +54,14 @@ private:
     net::error error_ = net::error::other;
     std::size_t bytes_ = 0;
 };
+
+// A reset reached this end. Under Wine a linger-0 close sometimes arrives
+// as a FIN instead (observed, not Windows behaviour), so there the end of
+// the stream counts too; a connection that stays open or delivers data
+// never does.
+inline bool reset_seen(net::error e) {
+    return e == net::error::connection_reset || (net::running_under_wine() && e == net::error::end_of_stream);
+}
 
 class loopback_peer {
 public:
