@@ -14,7 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <mutex>
 #include <unordered_set>
 #include <vector>
@@ -276,12 +276,18 @@ private:
     bool disconnect_indicated_ = false;
     bool dead_indicated_ = false;       // a NULL indication went out
     std::size_t backlog_indicated_ = 0; // the ideal send backlog last indicated
-    std::deque<data_record*> kept_;     // read, not consumed: first to the next WskReceive or indication
+    // Lists, not deques: a libstdc++ deque allocates about 600 bytes as soon
+    // as it exists, and most sockets never queue anything (docs/performance.md).
+    std::list<data_record*> kept_;      // read, not consumed: first to the next WskReceive or indication
     std::size_t kept_bytes_ = 0;
     std::unordered_set<data_record*> retained_;  // indicated with STATUS_PENDING, not released
     std::size_t retained_bytes_ = 0;
-    std::deque<receive_operation*> waiting_receives_;  // WskReceive IRPs behind the event side
+    std::list<receive_operation*> waiting_receives_;  // WskReceive IRPs behind the event side
     std::vector<unsigned char> scratch_;  // the event side's host reads land here
+    // The descriptor lists of the send or receive running under mutex_, kept
+    // so that their memory is reused: no allocation per call.
+    std::vector<net::const_buffer> send_pieces_;
+    std::vector<net::mutable_buffer> receive_pieces_;
 };
 
 /// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).

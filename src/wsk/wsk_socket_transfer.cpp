@@ -38,6 +38,23 @@ const call_context* limited_call(const connection_socket* socket) {
 
 std::uint64_t remaining_before(std::uint64_t mark, std::uint64_t used) { return mark > used ? mark - used : 0; }
 
+// The end of the inline policy's wait; the clock is read only when there is one.
+std::chrono::steady_clock::time_point grace_deadline(std::chrono::milliseconds grace) {
+    return grace.count() > 0 ? std::chrono::steady_clock::now() + grace : std::chrono::steady_clock::time_point{};
+}
+
+// Waits within the grace period for the host socket to be ready; false when
+// there is no grace, it is over, or the socket did not become ready.
+bool wait_for_host(net::tcp_socket& host, bool for_send, std::chrono::milliseconds grace,
+                   std::chrono::steady_clock::time_point deadline) {
+    if (grace.count() == 0) {
+        return false;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    return now < deadline && host.wait_ready(for_send, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                           deadline - now)) == net::error::none;
+}
+
 }  // namespace
 
 connection_socket::transfer_limit connection_socket::send_limit_locked(std::size_t total) const {
@@ -138,9 +155,10 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if (NTSTATUS taken = take_irp(irp, "WskSend"); !NT_SUCCESS(taken)) {
         return taken;
     }
-    std::vector<net::const_buffer> pieces;
     std::size_t total = 0;
     std::unique_lock lock(mutex_);
+    std::vector<net::const_buffer>& pieces = send_pieces_;  // used only under the lock
+    pieces.clear();
     NTSTATUS status = usable_locked();
     if (NT_SUCCESS(status) && phase_ != socket_phase::connected) {
         status = STATUS_INVALID_DEVICE_STATE;
@@ -184,7 +202,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     // our completions.
     if (pending_sends_ == 0 && may_complete_inline()) {
         const auto grace = grace_for_call();
-        const auto deadline = std::chrono::steady_clock::now() + grace;
+        const auto deadline = grace_deadline(grace);
         for (;;) {
             net::io_result r = host_.try_send(pieces);
             if (r.err == net::error::would_block) {
@@ -209,10 +227,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
                 lock.unlock();
                 return complete_irp(irp, result, total);
             }
-            const auto now = std::chrono::steady_clock::now();
-            if (grace.count() == 0 || now >= deadline ||
-                host_.wait_ready(true, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)) !=
-                    net::error::none) {
+            if (!wait_for_host(host_, true, grace, deadline)) {
                 break;
             }
         }
@@ -404,11 +419,12 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if (NTSTATUS taken = take_irp(irp, "WskReceive"); !NT_SUCCESS(taken)) {
         return taken;
     }
-    std::vector<net::mutable_buffer> pieces;
     std::size_t total = 0;
     const bool wait_all = (flags & WSK_FLAG_WAITALL) != 0;
     const bool drain = (flags & WSK_FLAG_DRAIN) != 0;
     std::unique_lock lock(mutex_);
+    std::vector<net::mutable_buffer>& pieces = receive_pieces_;  // used only under the lock
+    pieces.clear();
     NTSTATUS status = usable_locked();
     if (NT_SUCCESS(status) && phase_ != socket_phase::connected) {
         status = STATUS_INVALID_DEVICE_STATE;
@@ -486,7 +502,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     }
     if (!drain && pending_receives_ == 0 && may_complete_inline()) {
         const auto grace = grace_for_call();
-        const auto deadline = std::chrono::steady_clock::now() + grace;
+        const auto deadline = grace_deadline(grace);
         for (;;) {
             const net::io_result r = host_.try_receive(pieces);
             trace_received(*this, pieces, r.bytes, r.err);
@@ -506,10 +522,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
                 }
                 return finish_inline(to_ntstatus(r.err), received);
             }
-            const auto now = std::chrono::steady_clock::now();
-            if (grace.count() == 0 || now >= deadline ||
-                host_.wait_ready(false, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)) !=
-                    net::error::none) {
+            if (!wait_for_host(host_, false, grace, deadline)) {
                 break;
             }
         }
@@ -517,7 +530,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     auto* op = new receive_operation(*this, irp);
     op->done = received;
     op->length = total;
-    op->pieces = std::move(pieces);
+    op->pieces = pieces;
     op->mode = fill ? net::receive_mode::all : net::receive_mode::some;
     op->reserved = reserved;
     op->then = limit.then;
