@@ -680,6 +680,8 @@ error tcp_socket::wait_ready(bool for_send, std::chrono::milliseconds timeout) c
     return wait_native_ready(handle, for_send, timeout);
 }
 
+bool tcp_socket::on_engine_thread() const noexcept { return state_->engine.running_on_worker(); }
+
 error tcp_socket::bytes_available(std::size_t& out) const {
     socket_state& s = *state_;
     std::lock_guard lock(s.mutex);

@@ -167,6 +167,10 @@ private:
     // A receive completed with `bytes`: account for it against the plan's
     // byte marks (a close mark reached means the peer's FIN). Lock held.
     void received_locked(std::size_t reserved, std::size_t bytes);
+    // Whether a receive about to pend polls the host first, and how the poll
+    // went (wsk_socket_transfer.cpp). Lock held.
+    bool may_poll_before_pending_locked();
+    void poll_ended_locked(bool found_data) noexcept;
     // Ends the connection as a host failure with `status` would: the peer
     // sees a reset, pending operations complete with `status`, later calls
     // with STATUS_FILE_FORCED_CLOSED. Lock held.
@@ -288,6 +292,10 @@ private:
     // so that their memory is reused: no allocation per call.
     std::vector<net::const_buffer> send_pieces_;
     std::vector<net::mutable_buffer> receive_pieces_;
+    // The poll before a receive pends (wsk_socket_transfer.cpp): how many
+    // polls in a row found nothing, and how many receives skip it still.
+    unsigned receive_poll_misses_ = 0;
+    unsigned receive_poll_skips_ = 0;
 };
 
 /// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).

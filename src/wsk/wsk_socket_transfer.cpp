@@ -5,6 +5,7 @@
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
 #include "runtime/faults.hpp"
+#include "runtime/scheduler.hpp"
 #include "wsk/wsk_buf.hpp"
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_status.hpp"
@@ -55,7 +56,40 @@ bool wait_for_host(net::tcp_socket& host, bool for_send, std::chrono::millisecon
                                                            deadline - now)) == net::error::none;
 }
 
+// How long a receive about to pend polls the host socket on the calling
+// thread. A pending receive is completed by an engine thread, which then
+// wakes the driver's thread: two wake-ups where a blocking recv() has one.
+// The reply of a request/response exchange on loopback usually arrives
+// within this window (docs/performance.md).
+constexpr std::chrono::microseconds receive_poll_window{50};
+// After polls that found nothing, a socket skips the next 1, 3, 7 ... 63
+// receives' polls, so a socket whose data comes slowly (or a busy machine)
+// pays for almost none.
+constexpr unsigned receive_poll_max_backoff = 6;
+
 }  // namespace
+
+bool connection_socket::may_poll_before_pending_locked() {
+    // Not on an engine thread, which serves every socket; not in
+    // deterministic mode, where completions wait for the test's order.
+    if (host_.on_engine_thread() || rt::deterministic()) {
+        return false;
+    }
+    if (receive_poll_skips_ > 0) {
+        --receive_poll_skips_;
+        return false;
+    }
+    return true;
+}
+
+void connection_socket::poll_ended_locked(bool found_data) noexcept {
+    if (found_data) {
+        receive_poll_misses_ = 0;
+        return;
+    }
+    receive_poll_misses_ = std::min(receive_poll_misses_ + 1, receive_poll_max_backoff);
+    receive_poll_skips_ = (1U << receive_poll_misses_) - 1;
+}
 
 connection_socket::transfer_limit connection_socket::send_limit_locked(std::size_t total) const {
     transfer_limit limit{total};
@@ -503,9 +537,17 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if (!drain && pending_receives_ == 0 && may_complete_inline()) {
         const auto grace = grace_for_call();
         const auto deadline = grace_deadline(grace);
+        bool polling = false;  // before pending, without the inline policy's grace
+        std::chrono::steady_clock::time_point poll_end{};
         for (;;) {
             const net::io_result r = host_.try_receive(pieces);
-            trace_received(*this, pieces, r.bytes, r.err);
+            if (r.err != net::error::would_block || !polling) {
+                trace_received(*this, pieces, r.bytes, r.err);
+            }
+            if (polling && r.err != net::error::would_block) {
+                poll_ended_locked(true);
+                polling = false;
+            }
             if (r.err == net::error::none) {
                 received += r.bytes;
                 advance_pieces(pieces, r.bytes);
@@ -522,7 +564,22 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
                 }
                 return finish_inline(to_ntstatus(r.err), received);
             }
-            if (!wait_for_host(host_, false, grace, deadline)) {
+            if (wait_for_host(host_, false, grace, deadline)) {
+                continue;
+            }
+            if (grace.count() != 0 || received > 0) {
+                break;
+            }
+            if (!polling && poll_end == std::chrono::steady_clock::time_point{}) {
+                if (!may_poll_before_pending_locked()) {
+                    break;
+                }
+                polling = true;
+                poll_end = std::chrono::steady_clock::now() + receive_poll_window;
+            } else if (!polling || std::chrono::steady_clock::now() >= poll_end) {
+                if (polling) {
+                    poll_ended_locked(false);
+                }
                 break;
             }
         }
