@@ -57,6 +57,7 @@ inline asio::io_context& context_of(io_engine& engine) noexcept { return engine.
 struct option_state {
     address_family family = address_family::ipv4;
     bool exclusive_address_use = false;  // emulated where the host has no such option
+    signed char no_delay = -1;           // TCP_NODELAY as last set here; -1: the host's default
 };
 
 // A plain int socket option for names Asio does not wrap.
@@ -160,7 +161,14 @@ error set_socket_option(Socket& s, option_state& state, socket_option option, in
         s.set_option(asio::socket_base::send_buffer_size(value), ec);
         break;
     case socket_option::no_delay:
+        // Drivers pass WSK_FLAG_NODELAY on every send: one system call is enough.
+        if (state.no_delay == (value != 0 ? 1 : 0)) {
+            return error::none;
+        }
         s.set_option(tcp::no_delay(value != 0), ec);
+        if (!ec) {
+            state.no_delay = value != 0 ? 1 : 0;
+        }
         break;
     case socket_option::linger:
         s.set_option(asio::socket_base::linger(value >= 0, value >= 0 ? value : 0), ec);

@@ -2,7 +2,8 @@
 #include "tcp_socket_state.hpp"
 
 #include <algorithm>
-#include <array>
+#include <new>
+#include <type_traits>
 
 namespace wskemu::net {
 
@@ -31,19 +32,49 @@ std::size_t assign_buffers(std::vector<Buffer>& out, std::span<const Source> in)
     return total;
 }
 
-// Asio descriptors for a synchronous call; at most one system call's worth.
-template <typename Buffer, typename Source>
-std::size_t stack_buffers(std::array<Buffer, 64>& out, std::span<const Source> in) {
-    std::size_t n = 0;
-    for (const Source& b : in) {
-        if (n == out.size()) {
-            break;
-        }
-        if (b.size != 0) {
-            out[n++] = Buffer(b.data, b.size);
+// Asio descriptors for one synchronous call (at most one system call's
+// worth), on the stack. Only the entries used are constructed: initialising
+// all 64 cost more than the rest of a small send.
+template <typename Buffer>
+class native_buffers {
+public:
+    static constexpr std::size_t capacity = 64;
+
+    template <typename Source>
+    explicit native_buffers(std::span<const Source> in) noexcept {
+        for (const Source& b : in) {
+            if (count_ == capacity) {
+                break;
+            }
+            if (b.size != 0) {
+                ::new (static_cast<void*>(&slots_[count_++])) Buffer(b.data, b.size);
+            }
         }
     }
-    return n;
+
+    std::size_t count() const noexcept { return count_; }
+    const Buffer& front() const noexcept { return *std::launder(reinterpret_cast<const Buffer*>(&slots_[0])); }
+    std::span<const Buffer> all() const noexcept {
+        return {std::launder(reinterpret_cast<const Buffer*>(&slots_[0])), count_};
+    }
+
+private:
+    static_assert(std::is_trivially_destructible_v<Buffer>);
+    struct alignas(Buffer) slot {
+        unsigned char bytes[sizeof(Buffer)];
+    };
+    slot slots_[capacity];
+    std::size_t count_ = 0;
+};
+
+// One send or receive system call over `buffers`: a single buffer (the usual
+// case, one MDL) takes Asio's single-buffer path.
+template <typename Buffer, typename Call>
+std::size_t native_transfer(const native_buffers<Buffer>& buffers, Call call) {
+    if (buffers.count() == 1) {
+        return call(buffers.front());
+    }
+    return call(buffers.all());
 }
 
 }  // namespace
@@ -533,10 +564,10 @@ io_result tcp_socket::try_send(std::span<const const_buffer> buffers) {
     if (!s.send_queue.empty()) {
         return {error::would_block, 0};  // queued sends go first
     }
-    std::array<asio::const_buffer, 64> native;
-    std::size_t count = detail::stack_buffers(native, buffers);
+    const detail::native_buffers<asio::const_buffer> native(buffers);
     boost::system::error_code ec;
-    std::size_t n = s.socket.send(std::span<const asio::const_buffer>(native.data(), count), 0, ec);
+    std::size_t n =
+        detail::native_transfer(native, [&](const auto& sequence) { return s.socket.send(sequence, 0, ec); });
     if (ec) {
         error e = s.send_error(ec);
         s.note_end_locked(e, false);
@@ -594,10 +625,10 @@ io_result tcp_socket::try_receive(std::span<const mutable_buffer> buffers) {
     if (s.receive_end != error::none) {
         return {s.receive_end, 0};
     }
-    std::array<asio::mutable_buffer, 64> native;
-    std::size_t count = detail::stack_buffers(native, buffers);
+    const detail::native_buffers<asio::mutable_buffer> native(buffers);
     boost::system::error_code ec;
-    std::size_t n = s.socket.receive(std::span<const asio::mutable_buffer>(native.data(), count), 0, ec);
+    std::size_t n =
+        detail::native_transfer(native, [&](const auto& sequence) { return s.socket.receive(sequence, 0, ec); });
     if (ec) {
         error e = from_error_code(ec);
         s.note_end_locked(e, true);
@@ -648,6 +679,8 @@ error tcp_socket::wait_ready(bool for_send, std::chrono::milliseconds timeout) c
     lock.unlock();
     return wait_native_ready(handle, for_send, timeout);
 }
+
+bool tcp_socket::on_engine_thread() const noexcept { return state_->engine.running_on_worker(); }
 
 error tcp_socket::bytes_available(std::size_t& out) const {
     socket_state& s = *state_;

@@ -86,6 +86,8 @@ public:
     // Blocks the calling thread until the socket is writable (`for_send`) or
     // readable, or `timeout` passes: none when ready, would_block on timeout.
     error wait_ready(bool for_send, std::chrono::milliseconds timeout) const;
+    // True on one of the threads of this socket's engine.
+    bool on_engine_thread() const noexcept;
     // Bytes readable without blocking.
     error bytes_available(std::size_t& out) const;
     // What the next receive would meet, consuming nothing (a peek): none when

@@ -210,7 +210,7 @@ void socket_events::finish_work(std::unique_lock<std::mutex>& lock) {
 void socket_events::close(continuation then) {
     std::unique_lock lock(mutex_);
     closing_ = true;
-    std::deque<std::pair<ULONG, work>> dropped;
+    std::list<std::pair<ULONG, work>> dropped;
     dropped.swap(queue_);
     const bool idle = running_event_ == 0;
     if (!idle) {

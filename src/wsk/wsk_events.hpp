@@ -22,7 +22,7 @@
 #include "net/callback.hpp"
 #include "wsk/wsk_socket_base.hpp"
 
-#include <deque>
+#include <list>
 #include <mutex>
 #include <vector>
 
@@ -126,7 +126,7 @@ private:
     const ULONG static_events_;
     ULONG dynamic_events_ = 0;
     ULONG running_event_ = 0;  // the event whose work runs now (0: none)
-    std::deque<std::pair<ULONG, work>> queue_;
+    std::list<std::pair<ULONG, work>> queue_;  // a list allocates nothing while empty
     std::vector<std::pair<ULONG, PIRP>> pending_disables_;  // IRPs waiting for running_event_ to return
     bool closing_ = false;
     continuation close_then_;

@@ -14,7 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <mutex>
 #include <unordered_set>
 #include <vector>
@@ -167,6 +167,10 @@ private:
     // A receive completed with `bytes`: account for it against the plan's
     // byte marks (a close mark reached means the peer's FIN). Lock held.
     void received_locked(std::size_t reserved, std::size_t bytes);
+    // Whether a receive about to pend polls the host first, and how the poll
+    // went (wsk_socket_transfer.cpp). Lock held.
+    bool may_poll_before_pending_locked();
+    void poll_ended_locked(bool found_data) noexcept;
     // Ends the connection as a host failure with `status` would: the peer
     // sees a reset, pending operations complete with `status`, later calls
     // with STATUS_FILE_FORCED_CLOSED. Lock held.
@@ -276,12 +280,22 @@ private:
     bool disconnect_indicated_ = false;
     bool dead_indicated_ = false;       // a NULL indication went out
     std::size_t backlog_indicated_ = 0; // the ideal send backlog last indicated
-    std::deque<data_record*> kept_;     // read, not consumed: first to the next WskReceive or indication
+    // Lists, not deques: a libstdc++ deque allocates about 600 bytes as soon
+    // as it exists, and most sockets never queue anything (docs/performance.md).
+    std::list<data_record*> kept_;      // read, not consumed: first to the next WskReceive or indication
     std::size_t kept_bytes_ = 0;
     std::unordered_set<data_record*> retained_;  // indicated with STATUS_PENDING, not released
     std::size_t retained_bytes_ = 0;
-    std::deque<receive_operation*> waiting_receives_;  // WskReceive IRPs behind the event side
+    std::list<receive_operation*> waiting_receives_;  // WskReceive IRPs behind the event side
     std::vector<unsigned char> scratch_;  // the event side's host reads land here
+    // The descriptor lists of the send or receive running under mutex_, kept
+    // so that their memory is reused: no allocation per call.
+    std::vector<net::const_buffer> send_pieces_;
+    std::vector<net::mutable_buffer> receive_pieces_;
+    // The poll before a receive pends (wsk_socket_transfer.cpp): how many
+    // polls in a row found nothing, and how many receives skip it still.
+    unsigned receive_poll_misses_ = 0;
+    unsigned receive_poll_skips_ = 0;
 };
 
 /// The provider's WSK_PROVIDER_CONNECTION_DISPATCH (wsk_connection.cpp).

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <mutex>
 #include <set>
 #include <tuple>
@@ -21,10 +22,25 @@ namespace wskemu::wsk {
 
 namespace {
 
-std::mutex live_mutex;
-std::unordered_set<const WSK_SOCKET*>& live_sockets() {
-    static auto* set = new std::unordered_set<const WSK_SOCKET*>;  // never destroyed: used at exit
-    return *set;
+// Every socket call looks its PWSK_SOCKET up here: the registry is split into
+// shards, each with its own lock, so that calls on different sockets do not
+// contend for one lock.
+struct live_shard {
+    std::mutex mutex;
+    std::unordered_set<const WSK_SOCKET*> sockets;
+};
+
+constexpr std::size_t live_shard_count = 64;  // a power of two
+
+live_shard& shard_at(std::size_t index) noexcept {
+    static auto* shards = new live_shard[live_shard_count];  // never destroyed: used at exit
+    return shards[index];
+}
+
+live_shard& shard_of(const WSK_SOCKET* socket) noexcept {
+    // Socket objects are heap blocks: the low bits say little.
+    const auto address = reinterpret_cast<std::uintptr_t>(socket);
+    return shard_at((address >> 6 ^ address >> 12) & (live_shard_count - 1));
 }
 
 }  // namespace
@@ -43,14 +59,16 @@ const char* category_name(socket_category category) noexcept {
 void socket_base::publish() {
     observation_ = rt::open_socket_record(static_cast<WSK_SOCKET*>(this));
     trace::socket_opened(key(), category_name(category_));
-    std::lock_guard lock(live_mutex);
-    live_sockets().insert(this);
+    live_shard& shard = shard_of(this);
+    std::lock_guard lock(shard.mutex);
+    shard.sockets.insert(this);
 }
 
 void socket_base::withdraw() {
     {
-        std::lock_guard lock(live_mutex);
-        live_sockets().erase(this);
+        live_shard& shard = shard_of(this);
+        std::lock_guard lock(shard.mutex);
+        shard.sockets.erase(this);
     }
     if (observation_ != nullptr) {
         rt::close_socket_record(observation_);
@@ -69,9 +87,12 @@ void socket_base::retire() {
 }
 
 void for_each_live_socket(const std::function<void(const socket_base&)>& each) {
-    std::lock_guard lock(live_mutex);
-    for (const WSK_SOCKET* socket : live_sockets()) {
-        each(*static_cast<const socket_base*>(socket));
+    for (std::size_t i = 0; i < live_shard_count; ++i) {
+        live_shard& shard = shard_at(i);
+        std::lock_guard lock(shard.mutex);
+        for (const WSK_SOCKET* socket : shard.sockets) {
+            each(*static_cast<const socket_base*>(socket));
+        }
     }
 }
 
@@ -87,8 +108,12 @@ void report_call_while_closing(const socket_base& socket, const char* function) 
 }
 
 bool is_live_socket(const WSK_SOCKET* socket) noexcept {
-    std::lock_guard lock(live_mutex);
-    return socket != nullptr && live_sockets().count(socket) != 0;
+    if (socket == nullptr) {
+        return false;
+    }
+    live_shard& shard = shard_of(socket);
+    std::lock_guard lock(shard.mutex);
+    return shard.sockets.count(socket) != 0;
 }
 
 socket_base& live_socket(PWSK_SOCKET socket, const char* function) {

@@ -5,6 +5,7 @@
 #include "kernel/irql.hpp"
 #include "kernel/log.hpp"
 #include "runtime/faults.hpp"
+#include "runtime/scheduler.hpp"
 #include "wsk/wsk_buf.hpp"
 #include "wsk/wsk_call.hpp"
 #include "wsk/wsk_status.hpp"
@@ -38,7 +39,57 @@ const call_context* limited_call(const connection_socket* socket) {
 
 std::uint64_t remaining_before(std::uint64_t mark, std::uint64_t used) { return mark > used ? mark - used : 0; }
 
+// The end of the inline policy's wait; the clock is read only when there is one.
+std::chrono::steady_clock::time_point grace_deadline(std::chrono::milliseconds grace) {
+    return grace.count() > 0 ? std::chrono::steady_clock::now() + grace : std::chrono::steady_clock::time_point{};
+}
+
+// Waits within the grace period for the host socket to be ready; false when
+// there is no grace, it is over, or the socket did not become ready.
+bool wait_for_host(net::tcp_socket& host, bool for_send, std::chrono::milliseconds grace,
+                   std::chrono::steady_clock::time_point deadline) {
+    if (grace.count() == 0) {
+        return false;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    return now < deadline && host.wait_ready(for_send, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                           deadline - now)) == net::error::none;
+}
+
+// How long a receive about to pend polls the host socket on the calling
+// thread. A pending receive is completed by an engine thread, which then
+// wakes the driver's thread: two wake-ups where a blocking recv() has one.
+// The reply of a request/response exchange on loopback usually arrives
+// within this window (docs/performance.md).
+constexpr std::chrono::microseconds receive_poll_window{50};
+// After polls that found nothing, a socket skips the next 1, 3, 7 ... 63
+// receives' polls, so a socket whose data comes slowly (or a busy machine)
+// pays for almost none.
+constexpr unsigned receive_poll_max_backoff = 6;
+
 }  // namespace
+
+bool connection_socket::may_poll_before_pending_locked() {
+    // Not on an engine thread, which serves every socket; not in
+    // deterministic mode, where completions wait for the test's order.
+    if (host_.on_engine_thread() || rt::deterministic()) {
+        return false;
+    }
+    if (receive_poll_skips_ > 0) {
+        --receive_poll_skips_;
+        return false;
+    }
+    return true;
+}
+
+void connection_socket::poll_ended_locked(bool found_data) noexcept {
+    if (found_data) {
+        receive_poll_misses_ = 0;
+        return;
+    }
+    receive_poll_misses_ = std::min(receive_poll_misses_ + 1, receive_poll_max_backoff);
+    receive_poll_skips_ = (1U << receive_poll_misses_) - 1;
+}
 
 connection_socket::transfer_limit connection_socket::send_limit_locked(std::size_t total) const {
     transfer_limit limit{total};
@@ -138,9 +189,10 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if (NTSTATUS taken = take_irp(irp, "WskSend"); !NT_SUCCESS(taken)) {
         return taken;
     }
-    std::vector<net::const_buffer> pieces;
     std::size_t total = 0;
     std::unique_lock lock(mutex_);
+    std::vector<net::const_buffer>& pieces = send_pieces_;  // used only under the lock
+    pieces.clear();
     NTSTATUS status = usable_locked();
     if (NT_SUCCESS(status) && phase_ != socket_phase::connected) {
         status = STATUS_INVALID_DEVICE_STATE;
@@ -184,7 +236,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     // our completions.
     if (pending_sends_ == 0 && may_complete_inline()) {
         const auto grace = grace_for_call();
-        const auto deadline = std::chrono::steady_clock::now() + grace;
+        const auto deadline = grace_deadline(grace);
         for (;;) {
             net::io_result r = host_.try_send(pieces);
             if (r.err == net::error::would_block) {
@@ -209,10 +261,7 @@ NTSTATUS connection_socket::send(PWSK_BUF buffer, ULONG flags, PIRP irp) {
                 lock.unlock();
                 return complete_irp(irp, result, total);
             }
-            const auto now = std::chrono::steady_clock::now();
-            if (grace.count() == 0 || now >= deadline ||
-                host_.wait_ready(true, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)) !=
-                    net::error::none) {
+            if (!wait_for_host(host_, true, grace, deadline)) {
                 break;
             }
         }
@@ -404,11 +453,12 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if (NTSTATUS taken = take_irp(irp, "WskReceive"); !NT_SUCCESS(taken)) {
         return taken;
     }
-    std::vector<net::mutable_buffer> pieces;
     std::size_t total = 0;
     const bool wait_all = (flags & WSK_FLAG_WAITALL) != 0;
     const bool drain = (flags & WSK_FLAG_DRAIN) != 0;
     std::unique_lock lock(mutex_);
+    std::vector<net::mutable_buffer>& pieces = receive_pieces_;  // used only under the lock
+    pieces.clear();
     NTSTATUS status = usable_locked();
     if (NT_SUCCESS(status) && phase_ != socket_phase::connected) {
         status = STATUS_INVALID_DEVICE_STATE;
@@ -486,10 +536,18 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     }
     if (!drain && pending_receives_ == 0 && may_complete_inline()) {
         const auto grace = grace_for_call();
-        const auto deadline = std::chrono::steady_clock::now() + grace;
+        const auto deadline = grace_deadline(grace);
+        bool polling = false;  // before pending, without the inline policy's grace
+        std::chrono::steady_clock::time_point poll_end{};
         for (;;) {
             const net::io_result r = host_.try_receive(pieces);
-            trace_received(*this, pieces, r.bytes, r.err);
+            if (r.err != net::error::would_block || !polling) {
+                trace_received(*this, pieces, r.bytes, r.err);
+            }
+            if (polling && r.err != net::error::would_block) {
+                poll_ended_locked(true);
+                polling = false;
+            }
             if (r.err == net::error::none) {
                 received += r.bytes;
                 advance_pieces(pieces, r.bytes);
@@ -506,10 +564,22 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
                 }
                 return finish_inline(to_ntstatus(r.err), received);
             }
-            const auto now = std::chrono::steady_clock::now();
-            if (grace.count() == 0 || now >= deadline ||
-                host_.wait_ready(false, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)) !=
-                    net::error::none) {
+            if (wait_for_host(host_, false, grace, deadline)) {
+                continue;
+            }
+            if (grace.count() != 0 || received > 0) {
+                break;
+            }
+            if (!polling && poll_end == std::chrono::steady_clock::time_point{}) {
+                if (!may_poll_before_pending_locked()) {
+                    break;
+                }
+                polling = true;
+                poll_end = std::chrono::steady_clock::now() + receive_poll_window;
+            } else if (!polling || std::chrono::steady_clock::now() >= poll_end) {
+                if (polling) {
+                    poll_ended_locked(false);
+                }
                 break;
             }
         }
@@ -517,7 +587,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     auto* op = new receive_operation(*this, irp);
     op->done = received;
     op->length = total;
-    op->pieces = std::move(pieces);
+    op->pieces = pieces;
     op->mode = fill ? net::receive_mode::all : net::receive_mode::some;
     op->reserved = reserved;
     op->then = limit.then;
