@@ -260,12 +260,10 @@ NTSTATUS datagram_socket::send_messages(PWSK_BUF_LIST list, ULONG flags, PSOCKAD
 
 NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, PSOCKADDR remote,
                                          ULONG control_length, PCMSGHDR control, PIRP irp) {
+    std::vector<std::vector<net::const_buffer>> datagrams;
     std::optional<net::packet_info> source;
     net::endpoint destination;
     std::unique_lock lock(mutex_);
-    // The socket's lists are reused, so a call allocates nothing; only the
-    // first `count` are this call's.
-    std::vector<std::vector<net::const_buffer>>& datagrams = send_lists_;
     NTSTATUS status = usable_locked();
     if (NT_SUCCESS(status) && !bound_) {
         status = STATUS_INVALID_DEVICE_STATE;
@@ -288,16 +286,13 @@ NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, 
             status = STATUS_INVALID_PARAMETER;  // taken for a cycle
             break;
         }
-        if (datagrams.size() < count) {
-            datagrams.emplace_back();
-        }
-        std::vector<net::const_buffer>& pieces = datagrams[count - 1];
-        pieces.clear();
+        std::vector<net::const_buffer> pieces;
         std::size_t total = 0;
         status = map_wsk_buf<net::const_buffer, const unsigned char>(&element->Buffer, pieces, total);
         if (NT_SUCCESS(status) && total > largest) {
             status = STATUS_INVALID_BUFFER_SIZE;
         }
+        datagrams.push_back(std::move(pieces));
     }
     if (!NT_SUCCESS(status)) {
         lock.unlock();
@@ -309,7 +304,7 @@ NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, 
     // Inline while the host takes them at once, nothing is queued before
     // them, and this is not a call from inside one of our completions.
     if (pending_sends_ == 0 && !in_completion()) {
-        for (; next < count; ++next) {
+        for (; next < datagrams.size(); ++next) {
             const net::io_result r = host_.try_send_to(datagrams[next], destination, from);
             if (r.err == net::error::would_block) {
                 break;
@@ -321,15 +316,15 @@ NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, 
             sent += r.bytes;
             trace_datagram_sent(*this, destination, datagrams[next], r.bytes);
         }
-        if (next == count) {
+        if (next == datagrams.size()) {
             lock.unlock();
             return complete_irp(irp, STATUS_SUCCESS, sent);
         }
     }
     auto* op = new send_operation(*this, irp);
     op->bytes = sent;
-    op->outstanding = count - next;
-    op->datagrams.assign(datagrams.begin(), datagrams.begin() + static_cast<std::ptrdiff_t>(count));
+    op->outstanding = datagrams.size() - next;
+    op->datagrams = std::move(datagrams);
     op->destination = destination;
     ++pending_sends_;
     ++busy_;

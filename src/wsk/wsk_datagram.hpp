@@ -148,7 +148,6 @@ private:
     bool want_ip_packet_info_ = false;    // IP_PKTINFO
     bool want_ipv6_packet_info_ = false;  // IPV6_PKTINFO
     std::size_t pending_sends_ = 0;
-    std::vector<std::vector<net::const_buffer>> send_lists_;  // the running send's datagrams, reused
 
     std::deque<receive_operation*> receives_;  // WskReceiveFrom IRPs, oldest first
     host_receive host_receive_ = host_receive::none;

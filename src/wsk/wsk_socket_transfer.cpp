@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 namespace wskemu::wsk {
 
@@ -537,16 +538,16 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if (!drain && pending_receives_ == 0 && may_complete_inline()) {
         const auto grace = grace_for_call();
         const auto deadline = grace_deadline(grace);
-        bool polling = false;  // before pending, without the inline policy's grace
-        std::chrono::steady_clock::time_point poll_end{};
+        // Set while the poll before pending runs (no grace, nothing received).
+        std::optional<std::chrono::steady_clock::time_point> poll_end;
         for (;;) {
             const net::io_result r = host_.try_receive(pieces);
-            if (r.err != net::error::would_block || !polling) {
+            if (!poll_end || r.err != net::error::would_block) {
                 trace_received(*this, pieces, r.bytes, r.err);
             }
-            if (polling && r.err != net::error::would_block) {
+            if (poll_end && r.err != net::error::would_block) {
                 poll_ended_locked(true);
-                polling = false;
+                poll_end.reset();
             }
             if (r.err == net::error::none) {
                 received += r.bytes;
@@ -567,19 +568,17 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             if (wait_for_host(host_, false, grace, deadline)) {
                 continue;
             }
+            // Bytes already received end the poll for good (it never restarts).
             if (grace.count() != 0 || received > 0) {
                 break;
             }
-            if (!polling && poll_end == std::chrono::steady_clock::time_point{}) {
+            if (!poll_end) {
                 if (!may_poll_before_pending_locked()) {
                     break;
                 }
-                polling = true;
                 poll_end = std::chrono::steady_clock::now() + receive_poll_window;
-            } else if (!polling || std::chrono::steady_clock::now() >= poll_end) {
-                if (polling) {
-                    poll_ended_locked(false);
-                }
+            } else if (std::chrono::steady_clock::now() >= *poll_end) {
+                poll_ended_locked(false);
                 break;
             }
         }
