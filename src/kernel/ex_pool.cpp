@@ -53,6 +53,7 @@ struct live_entry {
     void* raw;            // what the C runtime returned
     std::size_t rounded;  // bytes really allocated
     common::stack_trace free_stack;  // once freed
+    bool provider_filled = false;    // tracked_allocate_unfilled: no stacks
 };
 
 // Rounds up so that a zero-byte request still gets a unique address and the
@@ -114,8 +115,22 @@ wskemu::allocation_kind fault_kind_of(block_kind kind) noexcept {
 
 }  // namespace
 
-void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, const void* site,
-                       std::size_t alignment) noexcept {
+namespace {
+
+void release_raw(void* raw) noexcept {
+#if defined(_WIN32)
+    _aligned_free(raw);
+#else
+    std::free(raw);
+#endif
+}
+
+enum class block_fill : std::uint8_t { uninitialised, zero, by_provider };
+
+// `stack`: where the WDK routine was called, captured by the caller (empty for
+// provider-filled blocks).
+void* allocate_block(block_kind kind, std::size_t size, ULONG tag, block_fill fill, const void* site,
+                     std::size_t alignment, common::stack_trace stack) noexcept {
     if (rt::allocation_fails(fault_kind_of(kind), site)) {
         return nullptr;  // the fault plan fails this allocation
     }
@@ -132,15 +147,29 @@ void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, 
     if (raw == nullptr) {
         return nullptr;
     }
-    std::memset(raw, zero ? 0 : uninitialised_fill, rounded);
-    // Skips this function: the stack starts at the WDK routine.
-    const common::stack_trace stack =
-        verifier::capture_stacks() ? common::stack_trace::capture(1) : common::stack_trace{};
+    const bool by_provider = fill == block_fill::by_provider;
+    if (!by_provider) {
+        std::memset(raw, fill == block_fill::zero ? 0 : uninitialised_fill, rounded);
+    }
     auto& s = state();
     std::lock_guard guard(s.lock);
-    live_entry entry{{kind, tag, size, raw, site, s.next_serial++, stack}, raw, rounded, {}};
-    s.live.emplace(raw, entry);
+    live_entry entry{{kind, tag, size, raw, site, s.next_serial++, stack}, raw, rounded, {}, by_provider};
+    s.live.emplace(raw, std::move(entry));
     return raw;
+}
+
+}  // namespace
+
+void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, const void* site,
+                       std::size_t alignment) noexcept {
+    // Skips this function: the stack starts at the WDK routine.
+    common::stack_trace stack = verifier::capture_stacks() ? common::stack_trace::capture(1) : common::stack_trace{};
+    return allocate_block(kind, size, tag, zero ? block_fill::zero : block_fill::uninitialised, site, alignment,
+                          std::move(stack));
+}
+
+void* tracked_allocate_unfilled(std::size_t size, ULONG tag, const void* site) noexcept {
+    return allocate_block(block_kind::pool, size, tag, block_fill::by_provider, site, block_alignment, {});
 }
 
 void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const char* function) {
@@ -200,6 +229,14 @@ void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const
         }
     }
     s.live.erase(it);
+    if (entry.provider_filled) {
+        // Straight back to the C runtime, hot for the next read: no 0xFD pass,
+        // no quarantine (docs/kernel.md). Under AddressSanitizer its own
+        // quarantine reports a late read.
+        guard.unlock();
+        release_raw(entry.raw);
+        return;
+    }
     entry.free_stack = verifier::capture_stacks() ? common::stack_trace::capture(1) : common::stack_trace{};
     const std::size_t rounded = entry.rounded;
     std::memset(entry.raw, freed_fill, rounded);
@@ -214,11 +251,7 @@ void tracked_free(void* block, block_kind kind, ULONG tag, bool check_tag, const
         s.quarantine_bytes -= old_rounded;
         s.quarantined.erase(old.raw);
         WSKEMU_UNPOISON(old.raw, old_rounded);
-#if defined(_WIN32)
-        _aligned_free(old.raw);
-#else
-        std::free(old.raw);
-#endif
+        release_raw(old.raw);
     }
 }
 

@@ -51,6 +51,13 @@ bool is_freed_block(const void* address) noexcept;
 void* tracked_allocate(block_kind kind, std::size_t size, ULONG tag, bool zero, const void* site,
                        std::size_t alignment = 16) noexcept;
 
+/// A pool block the provider fills itself before anything reads it (the
+/// received bytes of a data indication): no 0xCD fill, and no allocation or
+/// free stack, which would show only the provider's own thread. Tracked and
+/// open to the fault plan like any other block; tracked_free returns it to
+/// the C runtime at once, without the 0xFD fill and the quarantine.
+void* tracked_allocate_unfilled(std::size_t size, ULONG tag, const void* site) noexcept;
+
 /// Frees a block: reports a bug check for an unknown address, a double free,
 /// the wrong kind, or (when @p check_tag) a tag mismatch. @p function names
 /// the WDK routine for the report.

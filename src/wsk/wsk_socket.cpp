@@ -33,7 +33,11 @@ connection_socket::connection_socket(registration_state& registration, net::addr
       client_dispatch_(dispatch),
       events_(static_events) {}
 
-connection_socket::~connection_socket() = default;
+connection_socket::~connection_socket() {
+    if (event_record_ != nullptr) {
+        free_record(event_record_);  // a socket freed without its close (a failed create)
+    }
+}
 
 NTSTATUS connection_socket::create(registration_state& registration, ADDRESS_FAMILY family, USHORT socket_type,
                                    ULONG protocol, PVOID context, const WSK_CLIENT_CONNECTION_DISPATCH* dispatch,

@@ -243,8 +243,15 @@ private:
     void deliver_chain(std::vector<data_record*> chain);
     void deliver_disconnect(bool abortive);
     void deliver_send_backlog();
-    data_record* record_from_scratch(std::size_t bytes, bool push);
+    // A record with room for `capacity` payload bytes, none received yet;
+    // nullptr if pool is exhausted (or the fault plan fails it).
+    static data_record* allocate_record(std::size_t capacity);
+    // Its first `bytes` payload bytes were received: the indication describes them.
+    static void finish_record(data_record* record, std::size_t bytes, bool push);
     static void free_record(data_record* record);
+    // Keeps the `bytes` the event side's read put in event_record_; false
+    // (the connection aborted) if there is no memory for them. Lock held.
+    bool keep_event_read_locked(std::size_t bytes, bool push);
     // At the close's end: kept data freed, retained lists reported.
     void release_event_side();
 
@@ -287,7 +294,7 @@ private:
     std::unordered_set<data_record*> retained_;  // indicated with STATUS_PENDING, not released
     std::size_t retained_bytes_ = 0;
     std::list<receive_operation*> waiting_receives_;  // WskReceive IRPs behind the event side
-    std::vector<unsigned char> scratch_;  // the event side's host reads land here
+    data_record* event_record_ = nullptr;  // the event side's host reads land in its payload
     // The descriptor lists of the send or receive running under mutex_, kept
     // so that their memory is reused: no allocation per call.
     std::vector<net::const_buffer> send_pieces_;

@@ -6,9 +6,9 @@
 //
 // The event side. While the receive or disconnect event is on and no
 // WskReceive is pending, the socket keeps one host read of its own in flight
-// (into scratch_); what it reads is copied into records (the memory an
-// indication describes) and kept in kept_, then handed to WskReceiveEvent by a
-// serve task, a chain of records at a time. Bytes the driver refuses or leaves
+// into the payload of a record (the memory an indication describes; a small
+// read is copied into a record of its size). Records wait in kept_ and go to
+// WskReceiveEvent by a serve task, a chain at a time. Bytes the driver refuses or leaves
 // (DATA_NOT_ACCEPTED, a partial accept) go back to the front of kept_, and
 // every WskReceive takes kept_ bytes first. While the event side owns the next
 // bytes (its read in flight, a chain with the driver, a serve task queued), a
@@ -25,6 +25,7 @@
 #include "wsk/wsk_irp.hpp"
 #include "wsk/wsk_verifier.hpp"
 
+#include <cstring>
 #include <memory>
 
 namespace wskemu::wsk {
@@ -34,7 +35,8 @@ namespace {
 using socket_limits::drain_buffer_size;
 using socket_limits::max_chain;
 using socket_limits::read_ahead_limit;
-using socket_limits::scratch_size;
+using socket_limits::event_read_copied_below;
+using socket_limits::event_read_size;
 
 constexpr ULONG connection_events = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
@@ -154,11 +156,18 @@ void connection_socket::request_serve_locked() {
 }
 
 void connection_socket::pump_locked() {
-    if (phase_ != socket_phase::connected || chain_in_flight_ || serve_posted_ || event_receive_) {
-        return;  // not (or no longer) connected, or the event side pumps again when it is done
+    if (phase_ != socket_phase::connected || serve_posted_) {
+        return;  // not (or no longer) connected, or the serve task pumps again when it is done
     }
+    // The event side's host read overlaps the callback: while a chain is
+    // with the driver it only reads ahead, and kept bytes are indicated while
+    // the next read is in flight. Serving waiting receives waits for both
+    // (their ends pump again), so that the stream's order holds.
+    const bool chain_out = chain_in_flight_;
     if (!waiting_receives_.empty()) {
-        request_serve_locked();
+        if (!chain_out && !event_receive_) {
+            request_serve_locked();
+        }
         return;
     }
     if (pending_receives_ > 0 || (forced_closed_ && !peer_aborted_)) {
@@ -168,14 +177,17 @@ void connection_socket::pump_locked() {
     const bool receive_on = (deliverable & WSK_EVENT_RECEIVE) != 0 && events_.enabled(WSK_EVENT_RECEIVE);
     const bool disconnect_on = (deliverable & WSK_EVENT_DISCONNECT) != 0 && events_.enabled(WSK_EVENT_DISCONNECT);
     const bool indicating = receive_on && !receive_stopped_ && !dead_indicated_;
-    if (indicating && !kept_.empty()) {
+    if (indicating && !kept_.empty() && !chain_out) {
         request_serve_locked();
-        return;
+        return;  // the serve task pumps again, and reads ahead if it may
+    }
+    if (event_receive_) {
+        return;  // its end pumps again
     }
     if (peer_closed_ || peer_aborted_) {
         // Reported once every byte before it was indicated (or the driver
         // stopped indications, or only receives it posts will see them).
-        if (disconnect_on && !disconnect_indicated_ && (kept_.empty() || !indicating)) {
+        if (!chain_out && disconnect_on && !disconnect_indicated_ && (kept_.empty() || !indicating)) {
             disconnect_indicated_ = true;
             const bool abortive = peer_aborted_;
             ++pending_;
@@ -193,14 +205,44 @@ void connection_socket::pump_locked() {
 }
 
 void connection_socket::start_event_receive_locked() {
-    if (scratch_.empty()) {
-        scratch_.resize(scratch_size);
+    if (event_record_ == nullptr) {
+        event_record_ = allocate_record(event_read_size);
+        if (event_record_ == nullptr) {
+            kernel::log().error("WSK connection socket {}: no memory for the event side's receive buffer; the "
+                                "connection is aborted (STATUS_INSUFFICIENT_RESOURCES)",
+                                static_cast<void*>(static_cast<WSK_SOCKET*>(this)));
+            break_connection_locked(STATUS_INSUFFICIENT_RESOURCES);
+            return;
+        }
     }
     event_receive_ = true;
     ++pending_;
-    const net::mutable_buffer into{scratch_.data(), scratch_.size()};
+    const net::mutable_buffer into{event_record_->payload(), event_record_->capacity};
     event_op_ = host_.async_receive(std::span(&into, 1), net::receive_mode::some,
                                     [this](net::error e, std::size_t n) { on_event_received(e, n); });
+}
+
+bool connection_socket::keep_event_read_locked(std::size_t bytes, bool push) {
+    data_record* record = event_record_;
+    if (bytes < event_read_copied_below) {
+        record = allocate_record(bytes);
+        if (record != nullptr) {
+            std::memcpy(record->payload(), event_record_->payload(), bytes);
+        }
+    } else {
+        event_record_ = nullptr;  // the next read gets a record of its own
+    }
+    if (record == nullptr) {
+        kernel::log().error("WSK connection socket {}: no memory to keep {} received bytes; the connection is "
+                            "aborted (STATUS_INSUFFICIENT_RESOURCES)",
+                            static_cast<void*>(static_cast<WSK_SOCKET*>(this)), bytes);
+        break_connection_locked(STATUS_INSUFFICIENT_RESOURCES);
+        return false;
+    }
+    finish_record(record, bytes, push);
+    kept_.push_back(record);
+    kept_bytes_ += bytes;
+    return true;
 }
 
 void connection_socket::on_event_received(net::error e, std::size_t n) {
@@ -208,30 +250,18 @@ void connection_socket::on_event_received(net::error e, std::size_t n) {
         std::lock_guard lock(mutex_);
         event_receive_ = false;
         event_op_ = 0;
-        // Keeps `bytes` of scratch_; false (the connection aborted) if there
-        // is no memory for them: bytes of a stream cannot be dropped.
-        auto keep = [this](std::size_t bytes, bool push) {
-            data_record* record = record_from_scratch(bytes, push);
-            if (record == nullptr) {
-                kernel::log().error("WSK connection socket {}: no memory to keep {} received bytes; the connection "
-                                    "is aborted (STATUS_INSUFFICIENT_RESOURCES)",
-                                    static_cast<void*>(static_cast<WSK_SOCKET*>(this)), bytes);
-                break_connection_locked(STATUS_INSUFFICIENT_RESOURCES);
-                return false;
-            }
-            kept_.push_back(record);
-            kept_bytes_ += bytes;
-            return true;
-        };
-        bool more = n > 0 && keep(n, e != net::error::none);
+        bool more = n > 0 && keep_event_read_locked(n, e != net::error::none);
         // What else is there now rides in the same chain, unless a receive
         // waits for the stream.
         while (more && e == net::error::none && phase_ == socket_phase::connected && waiting_receives_.empty() &&
                kept_.size() < max_chain && kept_bytes_ < read_ahead_limit) {
-            const net::mutable_buffer into{scratch_.data(), scratch_.size()};
+            if (event_record_ == nullptr && (event_record_ = allocate_record(event_read_size)) == nullptr) {
+                break;  // the next host read reports it
+            }
+            const net::mutable_buffer into{event_record_->payload(), event_record_->capacity};
             const net::io_result r = host_.try_receive(std::span(&into, 1));
             if (r.err == net::error::none && r.bytes > 0) {
-                more = keep(r.bytes, false);
+                more = keep_event_read_locked(r.bytes, false);
                 continue;
             }
             if (r.err == net::error::would_block) {
@@ -303,7 +333,9 @@ void connection_socket::serve() {
         if (chain_in_flight_ && !closing) {
             return;  // the chain's end pumps again
         }
-        while (!waiting_receives_.empty()) {
+        // A waiting receive starts a host read only once the event side's
+        // own has ended (cancelled for it); that read's end serves again.
+        while (!waiting_receives_.empty() && !(event_receive_ && !closing)) {
             receive_operation* op = waiting_receives_.front();
             waiting_receives_.pop_front();
             op->waiting = false;

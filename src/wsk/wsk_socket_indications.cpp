@@ -22,6 +22,7 @@
 #include <cstring>
 #include <new>
 #include <unordered_set>
+#include <utility>
 
 namespace wskemu::wsk {
 
@@ -48,31 +49,44 @@ std::size_t copy_into(const std::vector<net::mutable_buffer>& pieces, const unsi
 
 // ---- records ---------------------------------------------------------------------------
 
-data_record* connection_socket::record_from_scratch(std::size_t bytes, bool push) {
-    void* block = kernel::tracked_allocate(kernel::block_kind::pool, sizeof(data_record) + bytes, record_tag, false,
-                                           WSKEMU_CALLER());
+namespace {
+
+// Room for the MDL of a payload of `capacity` bytes wherever it starts.
+constexpr std::size_t mdl_room(std::size_t capacity) noexcept {
+    return sizeof(MDL) + (capacity / PAGE_SIZE + 2) * sizeof(PFN_NUMBER);
+}
+
+constexpr std::size_t payload_offset(std::size_t capacity) noexcept {
+    constexpr std::size_t alignment = 16;
+    return (sizeof(data_record) + mdl_room(capacity) + alignment - 1) / alignment * alignment;
+}
+
+}  // namespace
+
+data_record* connection_socket::allocate_record(std::size_t capacity) {
+    void* block = kernel::tracked_allocate_unfilled(payload_offset(capacity) + capacity, record_tag, WSKEMU_CALLER());
     if (block == nullptr) {
         return nullptr;
     }
-    auto* record = new (block) data_record;
-    std::memset(&record->indication, 0, sizeof(record->indication));
-    record->size = bytes;
-    record->push = push;
-    std::memcpy(record->payload(), scratch_.data(), bytes);
-    PMDL mdl = IoAllocateMdl(record->payload(), static_cast<ULONG>(bytes), FALSE, FALSE, nullptr);
-    if (mdl == nullptr) {
-        kernel::tracked_free(block, kernel::block_kind::pool, record_tag, true, "WskReceiveEvent");
-        return nullptr;
-    }
-    MmBuildMdlForNonPagedPool(mdl);
-    record->indication.Buffer.Mdl = mdl;
-    record->indication.Buffer.Offset = 0;
-    record->indication.Buffer.Length = bytes;
+    auto* record = new (block) data_record{};
+    record->capacity = capacity;
+    record->data = static_cast<unsigned char*>(block) + payload_offset(capacity);
     return record;
 }
 
+void connection_socket::finish_record(data_record* record, std::size_t bytes, bool push) {
+    record->size = bytes;
+    record->push = push;
+    auto* mdl = reinterpret_cast<PMDL>(record + 1);
+    MmInitializeMdl(mdl, record->data, bytes);
+    MmBuildMdlForNonPagedPool(mdl);
+    record->indication.Next = nullptr;
+    record->indication.Buffer.Mdl = mdl;
+    record->indication.Buffer.Offset = 0;
+    record->indication.Buffer.Length = bytes;
+}
+
 void connection_socket::free_record(data_record* record) {
-    IoFreeMdl(record->indication.Buffer.Mdl);
     record->~data_record();
     kernel::tracked_free(record, kernel::block_kind::pool, record_tag, true, "WskRelease");
 }
@@ -120,6 +134,9 @@ void connection_socket::release_event_side() {
     {
         std::lock_guard lock(mutex_);
         drop_kept_locked();
+        if (event_record_ != nullptr) {
+            free_record(std::exchange(event_record_, nullptr));
+        }
         retained = retained_.size();
     }
     if (retained != 0) {

@@ -141,8 +141,11 @@ constexpr std::size_t drain_buffer_size = 4096;
 constexpr std::size_t max_connect_data = 65535;  // WskConnectEx's limit
 // The tag of the provider's data records ("WskC").
 constexpr ULONG record_tag = 0x436B7357;
-// One host read of the event side.
-constexpr std::size_t scratch_size = 65536;
+// One host read of the event side: the capacity of the record it reads into.
+constexpr std::size_t event_read_size = 65536;
+// A read of fewer bytes is copied into a record of its size, and the large
+// one is read into again, so that kept bytes take at most twice their memory.
+constexpr std::size_t event_read_copied_below = event_read_size / 2;
 // Most records one indication chain carries.
 constexpr std::size_t max_chain = 8;
 // The event side reads ahead while the provider holds fewer bytes than this.
@@ -153,15 +156,18 @@ constexpr std::size_t release_asap_bytes = 1024 * 1024;
 }  // namespace socket_limits
 
 /// Received bytes the provider holds: the WSK_DATA_INDICATION the driver sees
-/// first (so a PWSK_DATA_INDICATION is its record), then the payload, which
-/// the indication's MDL describes. Buffer.Offset/Length are the bytes not
+/// first (so a PWSK_DATA_INDICATION is its record), then the MDL describing
+/// the payload, then the payload, all one pool block. The event side's host
+/// reads land in the payload itself. Buffer.Offset/Length are the bytes not
 /// consumed yet.
 struct data_record {
     WSK_DATA_INDICATION indication;
-    std::size_t size;  // payload bytes
-    bool push;         // the host had nothing more right after these bytes
+    std::size_t size;      // payload bytes received
+    std::size_t capacity;  // payload bytes the block has room for
+    unsigned char* data;   // the payload
+    bool push;             // the host had nothing more right after these bytes
 
-    unsigned char* payload() noexcept { return reinterpret_cast<unsigned char*>(this + 1); }
+    unsigned char* payload() noexcept { return data; }
     std::size_t remaining() const noexcept { return indication.Buffer.Length; }
 };
 

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "kernel/ex_pool.hpp"
 #include "support/kernel_fixture.hpp"
 
 namespace {
@@ -94,6 +95,24 @@ TEST_F(PoolTest, LiveBlocksNameTagSizeAndSite) {
     }
     EXPECT_TRUE(found);
     ExFreePoolWithTag(block, 'kaeL');
+}
+
+TEST_F(PoolTest, ProviderFilledBlocksAreTrackedButNotFilledOrQuarantined) {
+    namespace kernel = wskemu::kernel;
+    void* block = kernel::tracked_allocate_unfilled(1000, test_tag, nullptr);
+    ASSERT_NE(block, nullptr);
+    const kernel::block_history live = kernel::block_history_of(block);
+    EXPECT_EQ(live.state, kernel::block_state::live) << "counted for leaks like any block";
+    EXPECT_EQ(live.info.kind, kernel::block_kind::pool);
+    EXPECT_EQ(live.info.size, 1000u);
+    EXPECT_TRUE(live.info.stack.empty()) << "its stack would show only the provider";
+    kernel::tracked_free(block, kernel::block_kind::pool, test_tag, true, "test");
+    EXPECT_EQ(kernel::block_history_of(block).state, kernel::block_state::unknown)
+        << "back to the C runtime at once, not quarantined";
+    // A quarantined block, for contrast.
+    PVOID pool = ExAllocatePool2(POOL_FLAG_NON_PAGED, 1000, test_tag);
+    ExFreePoolWithTag(pool, test_tag);
+    EXPECT_EQ(kernel::block_history_of(pool).state, kernel::block_state::freed);
 }
 
 TEST_F(PoolTest, LookasideListsAllocateWithTheirTag) {
