@@ -235,6 +235,9 @@ private:
     void drop_kept_locked();
     // A WskReceive completed: indications resume (kept data first).
     void resume_after_receive();
+    // False when resume_after_receive has nothing to do (no event callback,
+    // indications not stopped): an inline receive then skips it. Lock held.
+    bool may_resume_events_locked() const noexcept;
     void request_serve_locked();
     void start_event_receive_locked();
     void on_event_received(net::error e, std::size_t n);

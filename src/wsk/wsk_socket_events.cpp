@@ -312,6 +312,10 @@ NTSTATUS connection_socket::wait_for_event_side_locked(PIRP irp, std::vector<net
     return STATUS_PENDING;
 }
 
+bool connection_socket::may_resume_events_locked() const noexcept {
+    return receive_stopped_ || deliverable_events() != 0 || !waiting_receives_.empty();
+}
+
 void connection_socket::resume_after_receive() {
     std::lock_guard lock(mutex_);
     receive_stopped_ = false;

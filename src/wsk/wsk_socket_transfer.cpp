@@ -491,9 +491,12 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
     if ((total == 0 && !drain) || (peer_closed_ && kept_.empty())) {
         // A zero-length receive, or one after the peer's FIN: completes now,
         // with 0 bytes (and lets indications resume).
+        const bool resume = may_resume_events_locked();
         lock.unlock();
         const NTSTATUS completed = complete_irp(irp, status, 0);
-        resume_after_receive();
+        if (resume) {
+            resume_after_receive();
+        }
         return completed;
     }
     transfer_limit limit{total};
@@ -525,9 +528,12 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             result = limit.then;
             break_connection_locked(result);
         }
+        const bool resume = may_resume_events_locked();
         lock.unlock();
         const NTSTATUS completed = complete_irp(irp, result, bytes);
-        resume_after_receive();
+        if (resume) {
+            resume_after_receive();
+        }
         return completed;
     };
     // Bytes the provider kept (refused by the receive event, or read ahead) come first.
