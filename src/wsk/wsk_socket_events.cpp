@@ -8,12 +8,13 @@
 // WskReceive is pending, the socket keeps one host read of its own in flight
 // into the payload of a record (the memory an indication describes; a small
 // read is copied into a record of its size). Records wait in kept_ and go to
-// WskReceiveEvent by a serve task, a chain at a time. Bytes the driver refuses or leaves
-// (DATA_NOT_ACCEPTED, a partial accept) go back to the front of kept_, and
-// every WskReceive takes kept_ bytes first. While the event side owns the next
-// bytes (its read in flight, a chain with the driver, a serve task queued), a
-// WskReceive waits in waiting_receives_ and the serve task hands it kept bytes
-// or starts its host read, so the stream's order never breaks.
+// WskReceiveEvent by a serve task, a chain at a time. Bytes the driver
+// refuses or leaves (DATA_NOT_ACCEPTED, a partial accept) go back to the
+// front of kept_, and every WskReceive takes kept_ bytes first. While the
+// event side owns the next bytes (its read in flight, a chain with the
+// driver, a serve task queued), a WskReceive waits in waiting_receives_ and
+// the serve task hands it kept bytes or starts its host read, so the
+// stream's order never breaks.
 //
 // Every host read, posted task and waiting receive holds the socket
 // (pending_); deliveries run through socket_events, which serialises them and
@@ -156,18 +157,11 @@ void connection_socket::request_serve_locked() {
 }
 
 void connection_socket::pump_locked() {
-    if (phase_ != socket_phase::connected || serve_posted_) {
-        return;  // not (or no longer) connected, or the serve task pumps again when it is done
+    if (phase_ != socket_phase::connected || chain_in_flight_ || serve_posted_ || event_receive_) {
+        return;  // not (or no longer) connected, or the event side pumps again when it is done
     }
-    // The event side's host read overlaps the callback: while a chain is
-    // with the driver it only reads ahead, and kept bytes are indicated while
-    // the next read is in flight. Serving waiting receives waits for both
-    // (their ends pump again), so that the stream's order holds.
-    const bool chain_out = chain_in_flight_;
     if (!waiting_receives_.empty()) {
-        if (!chain_out && !event_receive_) {
-            request_serve_locked();
-        }
+        request_serve_locked();
         return;
     }
     if (pending_receives_ > 0 || (forced_closed_ && !peer_aborted_)) {
@@ -177,17 +171,14 @@ void connection_socket::pump_locked() {
     const bool receive_on = (deliverable & WSK_EVENT_RECEIVE) != 0 && events_.enabled(WSK_EVENT_RECEIVE);
     const bool disconnect_on = (deliverable & WSK_EVENT_DISCONNECT) != 0 && events_.enabled(WSK_EVENT_DISCONNECT);
     const bool indicating = receive_on && !receive_stopped_ && !dead_indicated_;
-    if (indicating && !kept_.empty() && !chain_out) {
+    if (indicating && !kept_.empty()) {
         request_serve_locked();
-        return;  // the serve task pumps again, and reads ahead if it may
-    }
-    if (event_receive_) {
-        return;  // its end pumps again
+        return;
     }
     if (peer_closed_ || peer_aborted_) {
         // Reported once every byte before it was indicated (or the driver
         // stopped indications, or only receives it posts will see them).
-        if (!chain_out && disconnect_on && !disconnect_indicated_ && (kept_.empty() || !indicating)) {
+        if (disconnect_on && !disconnect_indicated_ && (kept_.empty() || !indicating)) {
             disconnect_indicated_ = true;
             const bool abortive = peer_aborted_;
             ++pending_;
@@ -337,9 +328,7 @@ void connection_socket::serve() {
         if (chain_in_flight_ && !closing) {
             return;  // the chain's end pumps again
         }
-        // A waiting receive starts a host read only once the event side's
-        // own has ended (cancelled for it); that read's end serves again.
-        while (!waiting_receives_.empty() && !(event_receive_ && !closing)) {
+        while (!waiting_receives_.empty()) {
             receive_operation* op = waiting_receives_.front();
             waiting_receives_.pop_front();
             op->waiting = false;
