@@ -18,7 +18,7 @@
  * stopped. STATUS_DEVICE_BUSY if a loop runs; STATUS_INVALID_PARAMETER for
  * any other input. (0x00222400) */
 #define IOCTL_SEND_LOOP_START CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, METHOD_BUFFERED, FILE_ANY_ACCESS)
-/* Output: SEND_LOOP_STATS. Stops the loop (a send in progress gets 100 ms,
+/* Output: SEND_LOOP_STATS. Stops the loop (a send in progress gets 2 s,
  * then is cancelled), closes its socket and waits for its thread.
  * STATUS_INVALID_DEVICE_STATE if no loop was started. (0x00222404) */
 #define IOCTL_SEND_LOOP_STOP CTL_CODE(FILE_DEVICE_UNKNOWN, 0x901, METHOD_BUFFERED, FILE_ANY_ACCESS)

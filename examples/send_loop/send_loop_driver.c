@@ -3,7 +3,7 @@
  * IOCTLs that start a send loop, query it and stop it. The loop is a system
  * thread: WskSocketConnect to the peer given to IOCTL_SEND_LOOP_START, then
  * WskSend of numbered messages until stopped, one IRP reused for every call,
- * a pending send cancelled with IoCancelIrp when asked to stop (after 100 ms
+ * a pending send cancelled with IoCancelIrp when asked to stop (after 2 s
  * to finish). It includes
  * only WDK headers and builds against the WDK as it is. */
 #include <ntddk.h>
@@ -45,7 +45,9 @@ static VOID SendLoopPrepare(PIRP Irp, PKEVENT Done) {
 
 /* Waits for a call that pended. With Stop, a stop request cancels it, after
  * a grace period: a stream send cancelled once part of it went aborts the
- * connection, so a send that is moving is let finish. */
+ * connection, so a send that is moving is let finish. Two seconds, so that a
+ * peer that reads is not cut off when the machine is busy; only a stalled
+ * peer waits that long. */
 static NTSTATUS SendLoopWait(NTSTATUS Status, PIRP Irp, PKEVENT Done, PKEVENT Stop) {
     if (Status == STATUS_PENDING) {
         if (Stop != NULL) {
@@ -55,7 +57,7 @@ static NTSTATUS SendLoopWait(NTSTATUS Status, PIRP Irp, PKEVENT Done, PKEVENT St
             if (KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, NULL, NULL) ==
                 STATUS_WAIT_1) {
                 LARGE_INTEGER grace;
-                grace.QuadPart = -100LL * 10000; /* 100 ms, relative */
+                grace.QuadPart = -2000LL * 10000; /* 2 s, relative */
                 if (KeWaitForSingleObject(Done, Executive, KernelMode, FALSE, &grace) == STATUS_TIMEOUT) {
                     IoCancelIrp(Irp);
                 }
