@@ -7,8 +7,10 @@
 #   3. tsan   clang++ with ThreadSanitizer
 #   4. fuzz   each libFuzzer target for WSKEMU_FUZZ_SECONDS (default 25) s
 #   5. mingw  the Windows build (MinGW-w64), run under Wine
-# Set WSKEMU_SKIP_WINDOWS=1 to skip step 5. Ends with "N passed, N failed"
-# (a fuzz target counts as one test) and the time each step took.
+# Set WSKEMU_SKIP_WINDOWS=1 to skip step 5. Ends with the time each step
+# took, then, when something failed, each failed test with the first lines of
+# its failure, and last "N passed, N failed" (a fuzz target counts as one
+# test): a CI that keeps only the tail of the output still names the culprit.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -25,6 +27,7 @@ mkdir -p "$logs"
 passed=0
 failed=0
 timings=()
+failures=()
 
 # Adds the counts of one step's log to the totals: ctest's summary line, or
 # the "name: N passed, N failed" line of the fuzz script.
@@ -45,6 +48,23 @@ count() {
     return
   fi
   failed=$((failed + 1))  # the step died before it could report
+  failures+=("$(basename "$1" .log): the step ended without a summary line")
+}
+
+# Collects one ctest log's failed tests, each with the lines of its output that
+# say why (gtest's failures, sanitizer and verifier reports), at most 6.
+collect_ctest_failures() {
+  local step=$1 log=$2 block
+  while IFS= read -r block; do
+    if [[ -n "$block" ]]; then failures+=("$step: $block"); fi
+  done < <(awk '
+    function flush() { if (name != "") print name (why != "" ? " |" why : ""); name = ""; why = ""; n = 0 }
+    / Test +#[0-9]+: .*\*\*\*(Failed|Timeout|Exception)/ {
+      flush(); name = $0; sub(/^.*Test +#[0-9]+: /, "", name); sub(/ \.\.\.+.*/, "", name); sub(/ +# GetParam.*/, "", name); next }
+    / Test +#[0-9]+: | Start +[0-9]+: |^The following tests/ { flush(); next }
+    name != "" && n < 6 && /Failure|Expected|Which is|actual|ERROR|error:|SUMMARY|rule|Value of|timed out|Timeout/ {
+      line = $0; gsub(/^[ \t]+/, "", line); why = why " " substr(line, 1, 200); n++ }
+    END { flush() }' "$log")
 }
 
 # Configures, builds and tests one preset.
@@ -57,6 +77,7 @@ run_preset() {
     echo "$preset: configure or build failed" | tee "$logs/$preset-ctest.log"
   fi
   count "$logs/$preset-ctest.log"
+  collect_ctest_failures "$preset" "$logs/$preset-ctest.log"
   timings+=("$preset $((SECONDS - start)) s")
 }
 
@@ -66,6 +87,9 @@ echo "== soak (short)"
 start=$SECONDS
 scripts/soak.sh --short 2>&1 | tee "$logs/soak.log" || true
 count "$logs/soak.log"
+if ! grep -qE "^soak: [0-9]+ passed, 0 failed" "$logs/soak.log"; then
+  failures+=("soak: $(grep -E "FAIL|[Ee]rror|lost|mismatch" "$logs/soak.log" | head -n 3 | tr '\n' ' ' || true)")
+fi
 timings+=("soak $((SECONDS - start)) s")
 
 run_preset asan
@@ -75,6 +99,7 @@ echo "== fuzz"
 start=$SECONDS
 scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || true
 count "$logs/fuzz.log"
+while IFS= read -r line; do failures+=("fuzz: $line"); done < <(grep -E "^fuzz_[a-z0-9_]+: (FAILED|no such target)" "$logs/fuzz.log")
 timings+=("fuzz $((SECONDS - start)) s")
 
 if [[ "${WSKEMU_SKIP_WINDOWS:-0}" != 1 ]]; then
@@ -82,10 +107,15 @@ if [[ "${WSKEMU_SKIP_WINDOWS:-0}" != 1 ]]; then
   start=$SECONDS
   scripts/windows/run-tests.sh 2>&1 | tee "$logs/mingw-ctest.log" || true
   count "$logs/mingw-ctest.log"
+  collect_ctest_failures mingw "$logs/mingw-ctest.log"
   timings+=("mingw $((SECONDS - start)) s")
 fi
 
 echo
 printf 'time: %s\n' "${timings[@]}"
+if ((${#failures[@]} > 0)); then
+  echo "failed:"
+  printf '  %s\n' "${failures[@]}"
+fi
 echo "wskemu: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
