@@ -211,14 +211,18 @@ static VOID NTAPI IoctlWorker(PVOID Context) {
     for (;;) {
         PLIST_ENTRY entry = NULL;
         KIRQL irql;
+        BOOLEAN stopping = FALSE;
         KeWaitForSingleObject(&ext->Work, Executive, KernelMode, FALSE, NULL);
         for (;;) {
             PIRP irp;
             PIO_STACK_LOCATION stack;
             PUCHAR buffer;
             ULONG i;
+            /* Stopping is read under the lock it is written under: a wake-up
+             * for queued work may still be running when the unload sets it. */
             KeAcquireSpinLock(&ext->QueueLock, &irql);
             entry = IsListEmpty(&ext->Queue) ? NULL : RemoveHeadList(&ext->Queue);
+            stopping = ext->Stopping;
             KeReleaseSpinLock(&ext->QueueLock, irql);
             if (entry == NULL) {
                 break;
@@ -232,7 +236,7 @@ static VOID NTAPI IoctlWorker(PVOID Context) {
             }
             IoctlComplete(irp, STATUS_SUCCESS, stack->Parameters.DeviceIoControl.InputBufferLength);
         }
-        if (ext->Stopping) {
+        if (stopping) {
             PsTerminateSystemThread(STATUS_SUCCESS);
         }
     }
@@ -242,8 +246,11 @@ static DRIVER_UNLOAD IoctlUnload;
 static VOID NTAPI IoctlUnload(PDRIVER_OBJECT DriverObject) {
     PDEVICE_OBJECT device = DriverObject->DeviceObject;
     PIOCTL_EXTENSION ext = (PIOCTL_EXTENSION)device->DeviceExtension;
+    KIRQL irql;
     IoDeleteSymbolicLink(&LinkName);
+    KeAcquireSpinLock(&ext->QueueLock, &irql);
     ext->Stopping = TRUE;
+    KeReleaseSpinLock(&ext->QueueLock, irql);
     KeSetEvent(&ext->Work, IO_NO_INCREMENT, FALSE);
     KeWaitForSingleObject(ext->Worker, Executive, KernelMode, FALSE, NULL);
     ObDereferenceObject(ext->Worker);
