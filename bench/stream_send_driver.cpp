@@ -49,12 +49,14 @@ NTSTATUS NTAPI send_completed(PDEVICE_OBJECT device, PIRP irp, PVOID context) {
     }
     InsertTailList(&sender->free_slots, &slot->link);
     ++sender->free_count;
-    KeReleaseSpinLock(&sender->lock, irql);
     // A send that completed inline did so on the sending thread, which finds
-    // its slot on the list without waiting; only pending ones wake it.
+    // its slot on the list without waiting; only pending ones wake it. Both
+    // happen under the lock: once it is released the sending thread may reuse
+    // the IRP, or free the sender.
     if (irp->PendingReturned) {
         KeSetEvent(&sender->slot_freed, IO_NO_INCREMENT, FALSE);
     }
+    KeReleaseSpinLock(&sender->lock, irql);
     return STATUS_MORE_PROCESSING_REQUIRED;
 }
 

@@ -31,7 +31,7 @@ struct _WSK_ACCEPT_SERVER {
     PMDL Mdl;
     volatile LONG Served;
     volatile LONG Failures;
-    volatile LONG Active; /* connections the completion routines still serve */
+    volatile LONG Active; /* connections the completion routines still serve, plus 1 until the close */
     volatile LONG Closing;
     volatile LONG ListenerDead;
     KEVENT Progress; /* SynchronizationEvent: a connection was served */
@@ -101,7 +101,7 @@ static VOID ConnectionFree(PACCEPT_CONNECTION Connection) {
         InterlockedIncrement(&server->Failures);
     }
     KeSetEvent(&server->Progress, IO_NO_INCREMENT, FALSE);
-    if (InterlockedDecrement(&server->Active) == 0 && ReadAcquire(&server->Closing)) {
+    if (InterlockedDecrement(&server->Active) == 0) {
         KeSetEvent(&server->Idle, IO_NO_INCREMENT, FALSE);
     }
 }
@@ -223,6 +223,9 @@ NTSTATUS WskAcceptServerOpen(ADDRESS_FAMILY Family, WSK_ACCEPT_SERVER_MODE Mode,
     KeInitializeEvent(&server->IrpDone, SynchronizationEvent, FALSE);
     KeInitializeEvent(&server->Progress, SynchronizationEvent, FALSE);
     KeInitializeEvent(&server->Idle, NotificationEvent, FALSE);
+    /* The close's own count: Active reaches 0 only once the close has begun,
+     * so the last ConnectionFree's signal is the last touch of the server. */
+    server->Active = 1;
     *Server = server;
     server->Irp = IoAllocateIrp(1, FALSE);
     server->Buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, Length, ACCEPT_TAG);
@@ -342,17 +345,17 @@ NTSTATUS WskAcceptServerServe(PWSK_ACCEPT_SERVER Server, ULONG Count) {
 NTSTATUS WskAcceptServerWait(PWSK_ACCEPT_SERVER Server, ULONG Count, ULONG TimeoutMs) {
     LARGE_INTEGER timeout;
     timeout.QuadPart = -(LONGLONG)TimeoutMs * 10000;
-    while ((ULONG)(Server->Served + Server->Failures) < Count) {
+    while ((ULONG)(ReadAcquire(&Server->Served) + ReadAcquire(&Server->Failures)) < Count) {
         if (KeWaitForSingleObject(&Server->Progress, Executive, KernelMode, FALSE, &timeout) == STATUS_TIMEOUT) {
             return STATUS_TIMEOUT;
         }
     }
-    return Server->Failures == 0 ? STATUS_SUCCESS : STATUS_UNSUCCESSFUL;
+    return ReadAcquire(&Server->Failures) == 0 ? STATUS_SUCCESS : STATUS_UNSUCCESSFUL;
 }
 
-ULONG WskAcceptServerServed(PWSK_ACCEPT_SERVER Server) { return (ULONG)Server->Served; }
+ULONG WskAcceptServerServed(PWSK_ACCEPT_SERVER Server) { return (ULONG)ReadAcquire(&Server->Served); }
 
-ULONG WskAcceptServerFailures(PWSK_ACCEPT_SERVER Server) { return (ULONG)Server->Failures; }
+ULONG WskAcceptServerFailures(PWSK_ACCEPT_SERVER Server) { return (ULONG)ReadAcquire(&Server->Failures); }
 
 VOID WskAcceptServerClose(PWSK_ACCEPT_SERVER Server) {
     if (Server == NULL) {
@@ -366,7 +369,7 @@ VOID WskAcceptServerClose(PWSK_ACCEPT_SERVER Server) {
                                ->WskCloseSocket(Server->Listener, Server->Irp));
         Server->Listener = NULL;
     }
-    if (InterlockedCompareExchange(&Server->Active, 0, 0) != 0) {
+    if (InterlockedDecrement(&Server->Active) != 0) {
         KeWaitForSingleObject(&Server->Idle, Executive, KernelMode, FALSE, NULL);
     }
     if (Server->Captured) {
