@@ -87,6 +87,47 @@ thread_local const IRP* completing_irp = nullptr;
 thread_local bool completing_client = false;
 thread_local const char* completing_function = nullptr;
 
+// The IRP this thread's current WSK call took and has neither completed nor
+// marked pending. Until then no other thread can complete it, so its entry
+// stays here, out of the shared table: an inline call takes no lock for it.
+// irp_pending() (the provider's mark_pending) moves it into the table before
+// the operation is handed to another thread. What other threads cannot see:
+// an IRP freed or reused by one thread while another is inside the inline
+// call that holds it (a race in the driver itself).
+struct own_slot {
+    const IRP* irp = nullptr;
+    held_irp entry;
+};
+thread_local own_slot own;
+
+void reset(held_irp& entry) noexcept {
+    entry.function = nullptr;
+    entry.client_allocated = false;
+    entry.mdl_count = 0;
+    entry.more.clear();
+    entry.pieces.clear();
+    entry.checksum = 0;
+}
+
+// Moves this thread's own entry into the shared table (t.mutex held).
+void promote_own_locked(table_type& t) {
+    if (own.irp == nullptr) {
+        return;
+    }
+    if (!t.spare.empty()) {
+        held_table::node_type node = std::move(t.spare.back());
+        t.spare.pop_back();
+        node.key() = own.irp;
+        node.mapped() = std::move(own.entry);
+        t.held.insert(std::move(node));
+    } else {
+        t.held.emplace(own.irp, std::move(own.entry));
+    }
+    t.size.store(t.held.size(), std::memory_order_relaxed);
+    own.irp = nullptr;
+    reset(own.entry);
+}
+
 std::uint64_t checksum_of(const std::vector<std::pair<const unsigned char*, std::size_t>>& pieces) noexcept {
     std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a
     for (const auto& [data, size] : pieces) {
@@ -95,6 +136,20 @@ std::uint64_t checksum_of(const std::vector<std::pair<const unsigned char*, std:
         }
     }
     return hash;
+}
+
+void note_mdls(held_irp& entry, const MDL* first, std::size_t count) {
+    const MDL* mdl = first;
+    for (std::size_t i = 0; i < count && mdl != nullptr; ++i, mdl = mdl->Next) {
+        if (entry.uses(mdl)) {
+            continue;
+        }
+        if (entry.mdl_count < entry.mdls.size()) {
+            entry.mdls[entry.mdl_count++] = mdl;
+        } else {
+            entry.more.push_back(mdl);
+        }
+    }
 }
 
 common::stack_trace creation_of(const void* object) {
@@ -131,10 +186,14 @@ bool irp_taken(PIRP irp, const char* function) {
     check_not_freed(irp, function);
     auto& t = table();
     // A held IRP is reported as held, whatever its stack looks like now.
-    if (tracking() && t.size.load(std::memory_order_relaxed) != 0) {
+    const bool tracked = tracking();
+    if (tracked && (own.irp == irp || t.size.load(std::memory_order_relaxed) != 0)) {
         std::unique_lock lock(t.mutex);
-        if (auto it = t.held.find(irp); it != t.held.end()) {
-            const char* first = it->second.function;
+        const char* first = own.irp == irp ? own.entry.function : nullptr;
+        if (auto it = t.held.find(irp); first == nullptr && it != t.held.end()) {
+            first = it->second.function;
+        }
+        if (first != nullptr) {
             lock.unlock();
             report_with_creation(rule::irp_pending_reused, function, irp,
                                  fmt::format("{}: IRP {} is still held by a pending {}; wait for its completion "
@@ -176,32 +235,37 @@ bool irp_taken(PIRP irp, const char* function) {
                                              (next->Control & all_invoke_flags) == 0 ? " nothing" : ""));
         }
     }
-    if (!tracking()) {
+    if (!tracked) {
         return true;
     }
-    {
+    if (own.irp != nullptr) {
+        // An earlier call of this thread still holds its IRP (a nested call):
+        // that one goes to the table, this one takes the slot.
         std::lock_guard lock(t.mutex);
-        held_irp entry;
-        entry.function = function;
-        entry.client_allocated = client_allocated;
-        if (!t.spare.empty()) {
-            held_table::node_type node = std::move(t.spare.back());
-            t.spare.pop_back();
-            node.key() = irp;
-            node.mapped() = std::move(entry);
-            t.held.insert(std::move(node));
-        } else {
-            t.held.emplace(irp, std::move(entry));
-        }
-        t.size.store(t.held.size(), std::memory_order_relaxed);
+        promote_own_locked(t);
     }
+    own.irp = irp;
+    own.entry.function = function;
+    own.entry.client_allocated = client_allocated;
     current_irp = irp;
     return true;
+}
+
+void irp_pending(PIRP irp) {
+    if (own.irp != irp) {
+        return;
+    }
+    auto& t = table();
+    std::lock_guard lock(t.mutex);
+    promote_own_locked(t);
 }
 
 const char* current_call() noexcept {
     if (current_irp == nullptr) {
         return nullptr;
+    }
+    if (own.irp == current_irp) {
+        return own.entry.function;
     }
     auto& t = table();
     std::lock_guard lock(t.mutex);
@@ -213,23 +277,14 @@ void buffer_in_use(const MDL* first, std::size_t count) {
     if (current_irp == nullptr || first == nullptr || count == 0) {
         return;
     }
-    auto& t = table();
-    std::lock_guard lock(t.mutex);
-    auto it = t.held.find(current_irp);
-    if (it == t.held.end()) {
+    if (own.irp == current_irp) {
+        note_mdls(own.entry, first, count);
         return;
     }
-    held_irp& entry = it->second;
-    const MDL* mdl = first;
-    for (std::size_t i = 0; i < count && mdl != nullptr; ++i, mdl = mdl->Next) {
-        if (entry.uses(mdl)) {
-            continue;
-        }
-        if (entry.mdl_count < entry.mdls.size()) {
-            entry.mdls[entry.mdl_count++] = mdl;
-        } else {
-            entry.more.push_back(mdl);
-        }
+    auto& t = table();
+    std::lock_guard lock(t.mutex);
+    if (auto it = t.held.find(current_irp); it != t.held.end()) {
+        note_mdls(it->second, first, count);
     }
 }
 
@@ -239,12 +294,18 @@ void send_bytes(const void* data, std::size_t size) {
     if (current_irp == nullptr || size == 0) {
         return;
     }
+    const auto note = [&](held_irp& entry) {
+        entry.pieces.emplace_back(static_cast<const unsigned char*>(data), size);
+        entry.checksum = checksum_of(entry.pieces);
+    };
+    if (own.irp == current_irp) {
+        note(own.entry);
+        return;
+    }
     auto& t = table();
     std::lock_guard lock(t.mutex);
-    auto it = t.held.find(current_irp);
-    if (it != t.held.end()) {
-        it->second.pieces.emplace_back(static_cast<const unsigned char*>(data), size);
-        it->second.checksum = checksum_of(it->second.pieces);
+    if (auto it = t.held.find(current_irp); it != t.held.end()) {
+        note(it->second);
     }
 }
 
@@ -253,7 +314,15 @@ completion_scope::completion_scope(PIRP irp)
     held_irp entry;
     bool found = false;
     auto& t = table();
-    if (t.size.load(std::memory_order_relaxed) != 0) {
+    if (own.irp == irp) {
+        entry.function = own.entry.function;
+        entry.client_allocated = own.entry.client_allocated;
+        entry.pieces.swap(own.entry.pieces);
+        entry.checksum = own.entry.checksum;
+        own.irp = nullptr;
+        reset(own.entry);
+        found = true;
+    } else if (t.size.load(std::memory_order_relaxed) != 0) {
         std::lock_guard lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
             held_table::node_type node = t.held.extract(it);
@@ -302,8 +371,8 @@ bool stops_at_top(PIRP irp, bool routine_ran, NTSTATUS status) {
 }
 
 bool irp_releasable(PIRP irp, const char* function) {
-    const char* holder = nullptr;
-    if (table().size.load(std::memory_order_relaxed) != 0) {
+    const char* holder = own.irp == irp ? own.entry.function : nullptr;
+    if (holder == nullptr && table().size.load(std::memory_order_relaxed) != 0) {
         auto& t = table();
         std::lock_guard lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
@@ -325,7 +394,10 @@ bool irp_releasable(PIRP irp, const char* function) {
 bool mdl_releasable(const MDL* mdl, const char* function) {
     const IRP* user = nullptr;
     const char* holder = nullptr;
-    if (table().size.load(std::memory_order_relaxed) != 0) {
+    if (own.irp != nullptr && own.entry.uses(mdl)) {
+        user = own.irp;
+        holder = own.entry.function;
+    } else if (table().size.load(std::memory_order_relaxed) != 0) {
         auto& t = table();
         std::lock_guard lock(t.mutex);
         for (const auto& [irp, entry] : t.held) {
@@ -352,7 +424,7 @@ bool mdl_releasable(const MDL* mdl, const char* function) {
 std::size_t held_irps() {
     auto& t = table();
     std::lock_guard lock(t.mutex);
-    return t.held.size();
+    return t.held.size() + (own.irp != nullptr ? 1 : 0);
 }
 
 }  // namespace wskemu::kernel::verifier

@@ -17,6 +17,11 @@ namespace wskemu::kernel::verifier {
 /// held until its completion_scope.
 bool irp_taken(PIRP irp, const char* function);
 
+/// The provider marks taken @p irp pending: from now on another thread may
+/// complete it, so the verifier's entry for it moves where every thread sees
+/// it. Must come before the operation that completes it is started.
+void irp_pending(PIRP irp);
+
 /// The function of the WSK call the calling thread is making (set by
 /// irp_taken), or nullptr.
 const char* current_call() noexcept;

@@ -137,6 +137,7 @@ bool may_complete_inline() noexcept {
 }
 
 void mark_pending(PIRP irp) noexcept {
+    kernel::verifier::irp_pending(irp);
     PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(irp);
     if ((location->Control & SL_PENDING_RETURNED) != 0) {
         return;  // a held call's IRP, pending since it was held

@@ -44,16 +44,26 @@ public:
                                   received_ += n;
                                   if (e == wskemu::net::error::none) {
                                       start();
+                                  } else {
+                                      ended_ = true;
                                   }
                               });
     }
     std::uint64_t received() const { return received_.load(); }
+    // Until the last receive has ended (the close's FIN or reset), its
+    // handler may still run: the sink and the peer's socket must outlive it.
+    void wait_ended() const {
+        while (!ended_.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
 
 private:
     wskemu::net::tcp_socket& socket_;
     std::vector<unsigned char> bytes_;
     wskemu::net::mutable_buffer piece_;
     std::atomic<std::uint64_t> received_{0};
+    std::atomic<bool> ended_{false};
 };
 
 struct connection {
@@ -205,6 +215,7 @@ int main(int argc, char** argv) {
     std::printf("violations reported: %zu\n", wskemu::verifier::count());
 
     call_sync(irp, event, [&] { return c.table->Basic.WskCloseSocket(c.socket, irp); });
+    drain.wait_ended();
     IoFreeIrp(irp);
     IoFreeMdl(mdl);
     ExFreePoolWithTag(bytes, 'hcnB');

@@ -21,6 +21,7 @@
 #include "drivers/verifier_driver.h"
 #include "kernel/ex_pool.hpp"
 #include "kernel/irql.hpp"
+#include "kernel/verifier_irp.hpp"
 #include "support/kernel_fixture.hpp"
 #include "support/wsk_test_support.hpp"
 #include "wsk/wsk_registration.hpp"
@@ -271,6 +272,38 @@ TEST_F(WskVerifier, SendBufferModifiedWhilePending) {
     expect_one_report("buffer.modified_while_pending", "WskSend", irp);
     EXPECT_EQ(VfModifyPendingSend(&wsk_, TRUE, length, reads, &stalled, &irp), STATUS_SUCCESS);
     wskemu::verifier::disable("buffer.modified_while_pending");
+    expect_clean();
+}
+
+// An inline call's IRP is held by its own thread alone (no shared lock); a
+// call that pends moves it where every thread sees it (docs/verifier.md,
+// "Cost").
+TEST_F(WskVerifier, PendingCallsIrpIsHeldForEveryThreadAndAnInlineCallsIrpIsReleasedOnCompletion) {
+    using wskemu::kernel::verifier::held_irps;
+    PWSK_SOCKET s = wsk_.Socket;
+    mdl_buffer out(64, 0x5A);
+    WSK_BUF send_buffer = out.wsk_buf();
+    irp_call send;
+    ASSERT_EQ(table(s)->WskSend(s, &send_buffer, 0, send.irp), STATUS_SUCCESS);  // room in the socket: inline
+    EXPECT_EQ(send.calls.load(), 1);
+    EXPECT_EQ(held_irps(), 0u);
+    EXPECT_EQ(peer_->read(64).size(), 64u);
+
+    mdl_buffer in(4);
+    WSK_BUF receive_buffer = in.wsk_buf();
+    irp_call receive;
+    ASSERT_EQ(table(s)->WskReceive(s, &receive_buffer, 0, receive.irp), STATUS_PENDING);
+    std::thread other([&] {
+        EXPECT_EQ(held_irps(), 1u);
+        IoReuseIrp(receive.irp, STATUS_UNSUCCESSFUL);  // too early: reported and skipped
+    });
+    other.join();
+    expect_one_report("irp.reuse_while_pending", "IoReuseIrp", receive.irp);
+    EXPECT_TRUE(peer_->send("abcd", 4));
+    EXPECT_TRUE(receive.wait());  // completed on an engine thread, the routine's IRP left to the driver
+    EXPECT_EQ(receive.status, STATUS_SUCCESS);
+    EXPECT_EQ(receive.information, 4u);
+    EXPECT_EQ(held_irps(), 0u);
     expect_clean();
 }
 
