@@ -4,7 +4,8 @@
  * thread: WskSocketConnect to the peer given to IOCTL_SEND_LOOP_START, then
  * WskSend of numbered messages until stopped, one IRP reused for every call,
  * a pending send cancelled with IoCancelIrp when asked to stop (after 2 s
- * to finish). It includes
+ * to finish), then WskDisconnect and, once the peer has closed too,
+ * WskCloseSocket. It includes
  * only WDK headers and builds against the WDK as it is. */
 #include <ntddk.h>
 #include <wsk.h>
@@ -67,6 +68,36 @@ static NTSTATUS SendLoopWait(NTSTATUS Status, PIRP Irp, PKEVENT Done, PKEVENT St
         Status = Irp->IoStatus.Status;
     }
     return Status;
+}
+
+/* After our WskDisconnect: receives until the peer closes its side too. A
+ * close of a connection not disconnected both ways is abortive, and the
+ * peer's reset would throw away whatever it has not read yet; so the close
+ * waits for the peer's FIN (10 s at most, then the receive is cancelled and
+ * the close aborts). Anything the peer sends is dropped. */
+static VOID SendLoopAwaitPeerClose(PWSK_SOCKET Socket, PIRP Irp, PKEVENT Done, PMDL Mdl) {
+    PWSK_PROVIDER_CONNECTION_DISPATCH dispatch = (PWSK_PROVIDER_CONNECTION_DISPATCH)Socket->Dispatch;
+    for (;;) {
+        WSK_BUF buffer;
+        NTSTATUS status;
+        buffer.Mdl = Mdl;
+        buffer.Offset = 0;
+        buffer.Length = SEND_LOOP_MESSAGE_SIZE;
+        SendLoopPrepare(Irp, Done);
+        status = dispatch->WskReceive(Socket, &buffer, 0, Irp);
+        if (status == STATUS_PENDING) {
+            LARGE_INTEGER limit;
+            limit.QuadPart = -10000LL * 10000; /* 10 s, relative */
+            if (KeWaitForSingleObject(Done, Executive, KernelMode, FALSE, &limit) == STATUS_TIMEOUT) {
+                IoCancelIrp(Irp);
+            }
+            KeWaitForSingleObject(Done, Executive, KernelMode, FALSE, NULL);
+            status = Irp->IoStatus.Status;
+        }
+        if (!NT_SUCCESS(status) || Irp->IoStatus.Information == 0) {
+            return; /* the peer's FIN (0 bytes), or the connection ended otherwise */
+        }
+    }
 }
 
 static VOID SendLoopCount(PSEND_LOOP Loop, ULONG_PTR Bytes) {
@@ -167,8 +198,11 @@ static VOID NTAPI SendLoopThread(PVOID Context) {
     if (NT_SUCCESS(status)) {
         /* Stopped: a graceful close, so the peer reads every byte sent. */
         SendLoopPrepare(irp, &done);
-        SendLoopWait(((PWSK_PROVIDER_CONNECTION_DISPATCH)socket->Dispatch)->WskDisconnect(socket, NULL, 0, irp), irp,
-                     &done, NULL);
+        if (NT_SUCCESS(SendLoopWait(((PWSK_PROVIDER_CONNECTION_DISPATCH)socket->Dispatch)
+                                        ->WskDisconnect(socket, NULL, 0, irp),
+                                    irp, &done, NULL))) {
+            SendLoopAwaitPeerClose(socket, irp, &done, mdl);
+        }
     }
     SendLoopPrepare(irp, &done);
     SendLoopWait(((PWSK_PROVIDER_BASIC_DISPATCH)socket->Dispatch)->WskCloseSocket(socket, irp), irp, &done, NULL);
