@@ -5,10 +5,14 @@
 
 namespace wskemu::kernel {
 
+/// The calling thread's IRQL. Visible here (constinit: no TLS wrapper call)
+/// because every call, completion and spin lock reads it several times.
+extern thread_local constinit KIRQL thread_irql;
+
 /// IRQL of the calling thread; every thread starts at PASSIVE_LEVEL.
-KIRQL current_irql() noexcept;
+inline KIRQL current_irql() noexcept { return thread_irql; }
 /// Sets the calling thread's IRQL without the raise/lower direction checks.
-void set_current_irql(KIRQL irql) noexcept;
+inline void set_current_irql(KIRQL irql) noexcept { thread_irql = irql; }
 
 /// Runs a callback or completion routine at a given IRQL and checks on return
 /// that the driver code restored it, as Windows expects of callbacks.

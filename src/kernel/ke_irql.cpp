@@ -10,13 +10,7 @@
 
 namespace wskemu::kernel {
 
-namespace {
-thread_local KIRQL thread_irql = PASSIVE_LEVEL;
-}
-
-KIRQL current_irql() noexcept { return thread_irql; }
-
-void set_current_irql(KIRQL irql) noexcept { thread_irql = irql; }
+thread_local constinit KIRQL thread_irql = PASSIVE_LEVEL;
 
 irql_scope::irql_scope(KIRQL irql, const char* what) noexcept : saved_(thread_irql), expected_(irql), what_(what) {
     thread_irql = irql;

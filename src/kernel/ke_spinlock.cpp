@@ -11,10 +11,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <thread>
-#include <utility>
-#include <vector>
 
 namespace wskemu::kernel {
 
@@ -25,8 +26,17 @@ alignas(8) thread_local char owner_tag;
 ULONG_PTR owner_marker() noexcept { return reinterpret_cast<ULONG_PTR>(&owner_tag) | 1; }
 
 // The spin locks this thread took with a raise to DISPATCH_LEVEL, and the
-// IRQL each raise came from (what KeReleaseSpinLock must restore).
-thread_local std::vector<std::pair<const KSPIN_LOCK*, KIRQL>> raised_locks;
+// IRQL each raise came from (what KeReleaseSpinLock must restore). A fixed
+// array without a destructor: no TLS guard on every acquire and release. A
+// thread holding more than max_raised_locks at once goes unchecked for the
+// ones beyond.
+struct raised_lock {
+    const KSPIN_LOCK* lock;
+    KIRQL from;
+};
+constexpr std::size_t max_raised_locks = 32;
+thread_local constinit std::array<raised_lock, max_raised_locks> raised_locks{};
+thread_local constinit std::size_t raised_count = 0;
 
 void report_release_irql(const char* function, PKSPIN_LOCK lock, const std::string& what) {
     auto details = verifier::with_parameters(0x20015, reinterpret_cast<ULONG_PTR>(lock), current_irql());
@@ -101,9 +111,14 @@ void acquire_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
 /// Gives @p lock back, reporting SPIN_LOCK_NOT_OWNED unless the calling thread holds it.
 void release_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
     const ULONG_PTR me = owner_marker();
-    ULONG_PTR expected = me;
-    if (!std::atomic_ref<ULONG_PTR>(*lock).compare_exchange_strong(expected, 0, std::memory_order_release,
-                                                                   std::memory_order_relaxed)) {
+    std::atomic_ref<ULONG_PTR> word(*lock);
+    // Only the holder can have written its own marker, so a load and a store
+    // suffice (no read-modify-write): another thread's release sees another
+    // value and is reported.
+    const ULONG_PTR expected = word.load(std::memory_order_relaxed);
+    if (expected == me) {
+        word.store(0, std::memory_order_release);
+    } else {
         auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock), expected);
         verifier::report_fatal(verifier::rule::spinlock_not_owner, function, lock,
                                fmt::format("{}({}): the spin lock is {} the calling thread", function,
@@ -130,7 +145,9 @@ KIRQL acquire_spin_lock(PKSPIN_LOCK lock, const char* function) {
         set_current_irql(old);
         throw;
     }
-    raised_locks.emplace_back(lock, old);
+    if (raised_count < max_raised_locks) {
+        raised_locks[raised_count++] = raised_lock{lock, old};
+    }
     return old;
 }
 
@@ -139,10 +156,13 @@ void release_spin_lock(PKSPIN_LOCK lock, KIRQL new_irql, const char* function) {
     // Ownership first: a release by the wrong thread is the graver fault.
     release_spin_lock_raw(lock, function);
     check_release_level(lock, function);
-    for (auto it = raised_locks.rbegin(); it != raised_locks.rend(); ++it) {
-        if (it->first == lock) {
-            const KIRQL acquired_at = it->second;
-            raised_locks.erase(std::next(it).base());
+    for (std::size_t i = raised_count; i-- > 0;) {
+        if (raised_locks[i].lock == lock) {
+            const KIRQL acquired_at = raised_locks[i].from;
+            std::copy(raised_locks.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                      raised_locks.begin() + static_cast<std::ptrdiff_t>(raised_count),
+                      raised_locks.begin() + static_cast<std::ptrdiff_t>(i));
+            --raised_count;
             if (acquired_at != new_irql) {
                 report_release_irql(function, lock,
                                     fmt::format("released to IRQL {}, but it was acquired at IRQL {}: pass the "

@@ -404,11 +404,8 @@ void report_fatal(rule r, const char* function, const void* object, const std::s
     raise_bug_check(def.code, def.parameter1, reinterpret_cast<ULONG_PTR>(object), 0, 0, message);
 }
 
-void check_irql(const char* function, KIRQL maximum, const void* caller, const char* rule_text) {
+void report_irql_above(const char* function, KIRQL maximum, const void* caller, const char* rule_text) {
     const KIRQL irql = current_irql();
-    if (irql <= maximum) {
-        return;
-    }
     static constexpr const char* level_names[] = {"PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL"};
     const std::string limit = maximum < 3 ? level_names[maximum] : fmt::format("IRQL {}", maximum);
     auto details = with_parameters(0, irql, 0, reinterpret_cast<ULONG_PTR>(caller));

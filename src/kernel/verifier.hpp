@@ -6,6 +6,7 @@
 #include <ntdef.h>
 
 #include "common/stack_trace.hpp"
+#include "kernel/irql.hpp"
 
 #include <array>
 #include <atomic>
@@ -138,7 +139,13 @@ void report(rule r, const char* function, const void* object, const std::string&
 /// Checks a function's maximum IRQL at entry (rule irql.function_maximum):
 /// bug check IRQL_NOT_LESS_OR_EQUAL (P2 the IRQL, P4 @p caller) naming the
 /// function and @p rule_text when the calling thread's IRQL is above it.
-void check_irql(const char* function, KIRQL maximum, const void* caller, const char* rule_text = nullptr);
+void report_irql_above(const char* function, KIRQL maximum, const void* caller, const char* rule_text);
+inline void check_irql(const char* function, KIRQL maximum, const void* caller, const char* rule_text = nullptr) {
+    // Inline: every I/O routine and WSK call checks, and nearly always passes.
+    if (current_irql() > maximum) {
+        report_irql_above(function, maximum, caller, rule_text);
+    }
+}
 
 /// Applies settings spelled as WSKEMU_VERIFIER, WSKEMU_VERIFIER_DISABLE,
 /// WSKEMU_VERIFIER_ENABLE and WSKEMU_VERIFIER_STACKS spell them (nullptr: not

@@ -164,6 +164,13 @@ void report_with_creation(rule r, const char* function, const void* object, cons
     report(r, function, object, message, details);
 }
 
+void report_buffer_modified(const char* function, const IRP* irp) {
+    report_with_creation(rule::buffer_modified_while_pending, function, irp,
+                         fmt::format("{}: the bytes of the send with IRP {} changed before it completed; a driver "
+                                     "must not touch a send buffer until the completion routine runs",
+                                     function, static_cast<const void*>(irp)));
+}
+
 }  // namespace
 
 void check_not_freed(PIRP irp, const char* function) {
@@ -311,18 +318,26 @@ void send_bytes(const void* data, std::size_t size) {
 
 completion_scope::completion_scope(PIRP irp)
     : previous_(completing_irp), previous_client_(completing_client), previous_function_(completing_function) {
+    if (current_irp == irp) {
+        current_irp = nullptr;
+    }
+    if (own.irp == irp) {
+        // An inline call's entry: read in place, no copy (the common case).
+        completing_irp = irp;
+        completing_client = own.entry.client_allocated;
+        completing_function = own.entry.function;
+        const bool modified = !own.entry.pieces.empty() && checksum_of(own.entry.pieces) != own.entry.checksum;
+        own.irp = nullptr;
+        reset(own.entry);
+        if (modified) {
+            report_buffer_modified(completing_function, irp);
+        }
+        return;
+    }
     held_irp entry;
     bool found = false;
     auto& t = table();
-    if (own.irp == irp) {
-        entry.function = own.entry.function;
-        entry.client_allocated = own.entry.client_allocated;
-        entry.pieces.swap(own.entry.pieces);
-        entry.checksum = own.entry.checksum;
-        own.irp = nullptr;
-        reset(own.entry);
-        found = true;
-    } else if (t.size.load(std::memory_order_relaxed) != 0) {
+    if (t.size.load(std::memory_order_relaxed) != 0) {
         std::lock_guard lock(t.mutex);
         if (auto it = t.held.find(irp); it != t.held.end()) {
             held_table::node_type node = t.held.extract(it);
@@ -335,17 +350,11 @@ completion_scope::completion_scope(PIRP irp)
             found = true;
         }
     }
-    if (current_irp == irp) {
-        current_irp = nullptr;
-    }
     completing_irp = irp;
     completing_client = found && entry.client_allocated;
     completing_function = found ? entry.function : nullptr;
     if (found && !entry.pieces.empty() && checksum_of(entry.pieces) != entry.checksum) {
-        report_with_creation(rule::buffer_modified_while_pending, entry.function, irp,
-                             fmt::format("{}: the bytes of the send with IRP {} changed before it completed; a "
-                                         "driver must not touch a send buffer until the completion routine runs",
-                                         entry.function, static_cast<const void*>(irp)));
+        report_buffer_modified(entry.function, irp);
     }
 }
 

@@ -16,6 +16,9 @@ namespace {
 
 std::atomic<bool> any_control{false};
 std::once_flag started;
+// Read first on every WSK call: an acquire load, where call_once costs a
+// library call (docs/performance.md, "fifth session").
+std::atomic<bool> start_done{false};
 
 }  // namespace
 
@@ -26,6 +29,9 @@ void refresh_active() noexcept {
 }
 
 void ensure_started() {
+    if (start_done.load(std::memory_order_acquire)) {
+        return;
+    }
     std::call_once(started, [] {
         reset_policies();
         reset_plan();
@@ -35,6 +41,7 @@ void ensure_started() {
         }
         refresh_active();
         trace::start_from_environment();
+        start_done.store(true, std::memory_order_release);
     });
 }
 

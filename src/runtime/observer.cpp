@@ -1,7 +1,9 @@
 // wskemu: observation (observer.hpp). Each socket's counters have their own
-// lock; only creation, reset and queries take the registry's.
+// lock (a short_lock: every completion takes it); only creation, reset and
+// queries take the registry's.
 #include "runtime/observer.hpp"
 
+#include "common/short_lock.hpp"
 #include "runtime/holds.hpp"
 #include "runtime/scheduler.hpp"
 
@@ -20,7 +22,7 @@ struct socket_record {
         clock::time_point since;
     };
 
-    std::mutex mutex;
+    common::short_lock mutex;
     const void* socket = nullptr;
     std::uint64_t serial = 0;
     bool open = true;

@@ -14,9 +14,9 @@
 
 namespace wskemu::wsk {
 
-namespace {
+thread_local constinit call_context* innermost_call = nullptr;
 
-thread_local call_context* innermost = nullptr;
+namespace {
 
 bool is_data_transfer(operation op) {
     return op == operation::send || op == operation::receive || op == operation::send_to ||
@@ -95,13 +95,11 @@ NTSTATUS inject(call_context& call, const char* function, const rt::injected_fai
 }  // namespace
 
 call_context::call_context(operation o, socket_base* s, PIRP i) noexcept
-    : op(o), socket(s), irp(i), outer_(innermost) {
-    innermost = this;
+    : op(o), socket(s), irp(i), outer_(innermost_call) {
+    innermost_call = this;
 }
 
-call_context::~call_context() { innermost = outer_; }
-
-call_context* current_call() noexcept { return innermost; }
+call_context::~call_context() { innermost_call = outer_; }
 
 void log_call(const char* function, const socket_base* socket, PIRP irp) {
     if (kernel::log().should_log(spdlog::level::debug)) {

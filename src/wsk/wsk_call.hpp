@@ -41,8 +41,12 @@ private:
     call_context* outer_;
 };
 
-/// The innermost call running on this thread, or nullptr.
-call_context* current_call() noexcept;
+/// The innermost call running on this thread (call_context keeps it).
+extern thread_local constinit call_context* innermost_call;
+
+/// The innermost call running on this thread, or nullptr. Inline: a send
+/// or receive asks several times per call.
+inline call_context* current_call() noexcept { return innermost_call; }
 
 /// Logs a call's entry at debug level (docs/testing.md, "Logs").
 void log_call(const char* function, const socket_base* socket, PIRP irp);

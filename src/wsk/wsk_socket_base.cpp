@@ -1,6 +1,7 @@
 // wskemu: the registry of live WSK sockets.
 #include "wsk/wsk_socket_base.hpp"
 
+#include "common/short_lock.hpp"
 #include "kernel/bug_check.hpp"
 #include "kernel/log.hpp"
 #include "kernel/verifier.hpp"
@@ -24,9 +25,11 @@ namespace {
 
 // Every socket call looks its PWSK_SOCKET up here: the registry is split into
 // shards, each with its own lock, so that calls on different sockets do not
-// contend for one lock.
+// contend for one lock. The lock is a short_lock (a look-up is a few dozen
+// instructions); only the rare walks (leak report, a blocked WskDeregister's
+// text) hold it longer, and other threads yield meanwhile.
 struct live_shard {
-    std::mutex mutex;
+    common::short_lock mutex;
     std::unordered_set<const WSK_SOCKET*> sockets;
 };
 

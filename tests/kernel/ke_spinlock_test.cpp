@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 #include <wskemu/bug_check.hpp>
+#include <wskemu/verifier.hpp>
 
+#include <array>
 #include <thread>
+
+#include "support/kernel_fixture.hpp"
 
 namespace {
 
@@ -145,6 +149,57 @@ TEST(KeAcquireSpinLock, TwiceOnOneThreadIsSpinLockAlreadyOwned) {
     EXPECT_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL) << "the failed acquire keeps the IRQL of the held lock";
     KeReleaseSpinLock(&lock, old);
     EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+}
+
+class SpinLockNesting : public wskemu::test::kernel_test {};
+
+TEST_F(SpinLockNesting, EachReleaseRestoresTheIrqlItsAcquireCameFrom) {
+    KSPIN_LOCK outer, middle, inner;
+    KeInitializeSpinLock(&outer);
+    KeInitializeSpinLock(&middle);
+    KeInitializeSpinLock(&inner);
+    KIRQL entry, old_outer, old_middle, old_inner;
+    KeRaiseIrql(APC_LEVEL, &entry);
+    KeAcquireSpinLock(&outer, &old_outer);
+    KeAcquireSpinLock(&middle, &old_middle);
+    KeAcquireSpinLock(&inner, &old_inner);
+    EXPECT_EQ(old_outer, APC_LEVEL);
+    EXPECT_EQ(old_middle, DISPATCH_LEVEL);
+    EXPECT_EQ(old_inner, DISPATCH_LEVEL);
+    KeReleaseSpinLock(&inner, old_inner);
+    KeReleaseSpinLock(&middle, old_middle);
+    EXPECT_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL);
+    KeReleaseSpinLock(&outer, old_outer);
+    EXPECT_EQ(KeGetCurrentIrql(), APC_LEVEL);
+    KeLowerIrql(entry);
+    EXPECT_TRUE(wskemu::verifier::reports().empty());
+}
+
+TEST_F(SpinLockNesting, MoreLocksThanTheThreadsRecordHoldsReleaseCleanlyAndLaterChecksStillWork) {
+    // The record of raised acquires has a fixed size (32); the ones beyond
+    // it go unchecked, and must not disturb the ones within it.
+    std::array<KSPIN_LOCK, 40> locks{};
+    std::array<KIRQL, 40> old{};
+    for (std::size_t i = 0; i < locks.size(); ++i) {
+        KeInitializeSpinLock(&locks[i]);
+        KeAcquireSpinLock(&locks[i], &old[i]);
+    }
+    for (std::size_t i = locks.size(); i-- > 0;) {
+        KeReleaseSpinLock(&locks[i], old[i]);
+        EXPECT_TRUE(KeTestSpinLock(&locks[i]));
+    }
+    EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    EXPECT_TRUE(wskemu::verifier::reports().empty());
+
+    // A release to another IRQL than the acquire returned is still reported.
+    KIRQL again;
+    KeAcquireSpinLock(&locks[0], &again);
+    KeReleaseSpinLock(&locks[0], DISPATCH_LEVEL);
+    KeLowerIrql(again);
+    const auto reports = wskemu::verifier::take_reports();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].rule, "spinlock.release_irql");
+    EXPECT_EQ(reports[0].object, &locks[0]);
 }
 
 }  // namespace
