@@ -8,12 +8,9 @@
 // store (docs/performance.md, "fifth session").
 #pragma once
 
-#include <atomic>
-#include <thread>
+#include "common/spin_backoff.hpp"
 
-#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-#include <intrin.h>
-#endif
+#include <atomic>
 
 namespace wskemu::common {
 
@@ -24,20 +21,9 @@ public:
     short_lock& operator=(const short_lock&) = delete;
 
     void lock() noexcept {
-        if (!held_.exchange(true, std::memory_order_acquire)) {
-            return;
-        }
-        // The holder may be a host thread preempted inside its few
-        // instructions: spin briefly, then give the processor up.
-        for (unsigned spins = 0;; ++spins) {
-            if (!held_.load(std::memory_order_relaxed) && !held_.exchange(true, std::memory_order_acquire)) {
-                return;
-            }
-            if (spins < 64) {
-                relax();
-            } else {
-                std::this_thread::yield();
-            }
+        spin_backoff backoff;
+        while (!try_lock()) {
+            backoff.pause();
         }
     }
 
@@ -48,14 +34,6 @@ public:
     void unlock() noexcept { held_.store(false, std::memory_order_release); }
 
 private:
-    static void relax() noexcept {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-        __builtin_ia32_pause();
-#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-        _mm_pause();
-#endif
-    }
-
     std::atomic<bool> held_{false};
 };
 

@@ -6,6 +6,7 @@
 #include "ke_spinlock.hpp"
 
 #include "bug_check.hpp"
+#include "common/spin_backoff.hpp"
 #include "irql.hpp"
 #include "verifier.hpp"
 
@@ -15,7 +16,6 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
-#include <thread>
 
 namespace wskemu::kernel {
 
@@ -89,22 +89,14 @@ void acquire_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
                                            function, static_cast<void*>(lock)),
                                details);
     }
-    unsigned spins = 1;
+    common::spin_backoff backoff;
     for (;;) {
         ULONG_PTR expected = 0;
         if (word.load(std::memory_order_relaxed) == 0 &&
             word.compare_exchange_weak(expected, me, std::memory_order_acquire, std::memory_order_relaxed)) {
             return;
         }
-        // The holder may be a preempted host thread: back off, then yield.
-        if (spins <= 64) {
-            for (unsigned i = 0; i < spins; ++i) {
-                YieldProcessor();
-            }
-            spins *= 2;
-        } else {
-            std::this_thread::yield();
-        }
+        backoff.pause();
     }
 }
 

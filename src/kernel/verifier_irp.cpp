@@ -164,13 +164,6 @@ void report_with_creation(rule r, const char* function, const void* object, cons
     report(r, function, object, message, details);
 }
 
-void report_buffer_modified(const char* function, const IRP* irp) {
-    report_with_creation(rule::buffer_modified_while_pending, function, irp,
-                         fmt::format("{}: the bytes of the send with IRP {} changed before it completed; a driver "
-                                     "must not touch a send buffer until the completion routine runs",
-                                     function, static_cast<const void*>(irp)));
-}
-
 }  // namespace
 
 void check_not_freed(PIRP irp, const char* function) {
@@ -321,40 +314,43 @@ completion_scope::completion_scope(PIRP irp)
     if (current_irp == irp) {
         current_irp = nullptr;
     }
+    const char* function = nullptr;
+    bool client_allocated = false;
+    bool modified = false;
+    const auto take = [&](const held_irp& entry) {
+        function = entry.function;
+        client_allocated = entry.client_allocated;
+        modified = !entry.pieces.empty() && checksum_of(entry.pieces) != entry.checksum;
+    };
     if (own.irp == irp) {
-        // An inline call's entry: read in place, no copy (the common case).
-        completing_irp = irp;
-        completing_client = own.entry.client_allocated;
-        completing_function = own.entry.function;
-        const bool modified = !own.entry.pieces.empty() && checksum_of(own.entry.pieces) != own.entry.checksum;
+        // An inline call's entry: read in place (the common case).
+        take(own.entry);
         own.irp = nullptr;
         reset(own.entry);
-        if (modified) {
-            report_buffer_modified(completing_function, irp);
-        }
-        return;
-    }
-    held_irp entry;
-    bool found = false;
-    auto& t = table();
-    if (t.size.load(std::memory_order_relaxed) != 0) {
-        std::lock_guard lock(t.mutex);
-        if (auto it = t.held.find(irp); it != t.held.end()) {
-            held_table::node_type node = t.held.extract(it);
-            entry = std::move(node.mapped());
-            if (t.spare.size() < max_spare_nodes) {
-                node.mapped() = held_irp{};
-                t.spare.push_back(std::move(node));
+    } else if (auto& t = table(); t.size.load(std::memory_order_relaxed) != 0) {
+        held_irp entry;
+        {
+            std::lock_guard lock(t.mutex);
+            if (auto it = t.held.find(irp); it != t.held.end()) {
+                held_table::node_type node = t.held.extract(it);
+                entry = std::move(node.mapped());
+                if (t.spare.size() < max_spare_nodes) {
+                    node.mapped() = held_irp{};
+                    t.spare.push_back(std::move(node));
+                }
+                t.size.store(t.held.size(), std::memory_order_relaxed);
             }
-            t.size.store(t.held.size(), std::memory_order_relaxed);
-            found = true;
         }
+        take(entry);
     }
     completing_irp = irp;
-    completing_client = found && entry.client_allocated;
-    completing_function = found ? entry.function : nullptr;
-    if (found && !entry.pieces.empty() && checksum_of(entry.pieces) != entry.checksum) {
-        report_buffer_modified(entry.function, irp);
+    completing_client = client_allocated;
+    completing_function = function;
+    if (modified) {
+        report_with_creation(rule::buffer_modified_while_pending, function, irp,
+                             fmt::format("{}: the bytes of the send with IRP {} changed before it completed; a "
+                                         "driver must not touch a send buffer until the completion routine runs",
+                                         function, static_cast<const void*>(irp)));
     }
 }
 
