@@ -45,6 +45,10 @@ struct io_engine::impl {
     asio::io_context context;
     // Keeps run() / run_one_for() from returning early when no operation is pending.
     asio::executor_work_guard<asio::io_context::executor_type> guard{context.get_executor()};
+    // No thread ever runs this one. An idle connection's host socket belongs
+    // to it (POSIX): registered with a reactor nobody waits on, the bytes that
+    // arrive while the driver receives synchronously wake no engine thread.
+    asio::io_context parked;
     std::mutex mode_mutex;
     std::vector<std::thread> threads;
     std::atomic<engine_mode> mode{engine_mode::manual};
@@ -52,6 +56,17 @@ struct io_engine::impl {
 };
 
 inline asio::io_context& context_of(io_engine& engine) noexcept { return engine.internals().context; }
+
+// Where a connection's host socket lives between native asynchronous
+// operations: the parked context on POSIX (see tcp_socket_state.hpp); on
+// Windows the running one, whose completion port signals only operations.
+inline asio::io_context& idle_context_of(io_engine& engine) noexcept {
+#if defined(_WIN32)
+    return engine.internals().context;
+#else
+    return engine.internals().parked;
+#endif
+}
 
 // State an option call needs besides the host socket.
 struct option_state {

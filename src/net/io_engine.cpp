@@ -5,6 +5,10 @@
 #include <cstdlib>
 #include <string>
 
+#if defined(__linux__)
+#include <pthread.h>
+#endif
+
 namespace wskemu::net {
 
 namespace {
@@ -29,6 +33,10 @@ void stop_threads(io_engine::impl& impl) {
 
 void run_worker(io_engine::impl* impl) {
     current_worker_engine = impl;
+#if defined(__linux__)
+    // Named for debuggers and top, and for the tests that count its wake-ups.
+    pthread_setname_np(pthread_self(), io_engine::worker_thread_name);
+#endif
     for (;;) {
         try {
             impl->context.run();

@@ -41,6 +41,8 @@ public:
 
     // min(2, hardware threads), at least 1.
     static unsigned default_thread_count() noexcept;
+    // What a worker thread is called on Linux (ps -L, top -H, gdb).
+    static constexpr const char* worker_thread_name = "wskemu-net";
 
     // Switches to `threads` worker threads (0 = default_thread_count()).
     // Pending operations survive the switch. Call when no test is mid-way.

@@ -122,6 +122,7 @@ error tcp_listener::adopt(tcp_socket& bound) {
         return error::invalid_argument;
     }
     const auto protocol = protocol_of(from->options.family);
+    from->detach_locked();  // a readable wait may have attached it
     boost::system::error_code ec;
     const auto handle = from->socket.release(ec);
     if (ec == asio::error::operation_not_supported) {

@@ -1,6 +1,8 @@
 // wskemu host side: TCP connection sockets over Asio.
 #include "tcp_socket_state.hpp"
 
+#include "parked_socket.hpp"
+
 #include <algorithm>
 #include <new>
 #include <type_traits>
@@ -130,12 +132,27 @@ void op_pool<Op>::put(Op* op) noexcept {
     ++cached_;
 }
 
-socket_state::socket_state(io_engine& e) : engine(e), socket(context_of(e)) {}
+socket_state::socket_state(io_engine& e) : engine(e), socket(idle_context_of(e)), io_socket(context_of(e)) {}
 
 socket_state::~socket_state() {
+    detach_locked();
     boost::system::error_code ignored;
     socket.close(ignored);
 }
+
+tcp::socket* socket_state::attach_locked(boost::system::error_code& ec) {
+    return attach_parked(socket, io_socket, protocol_of(options.family), ec);
+}
+
+void socket_state::detach_locked() noexcept { detach_parked(io_socket); }
+
+void socket_state::park_if_idle_locked() noexcept {
+    if (!write_in_flight && !read_in_flight && waits_in_flight == 0 && !connecting) {
+        detach_locked();
+    }
+}
+
+void socket_state::cancel_native_locked() noexcept { cancel_native(socket, io_socket); }
 
 error socket_state::prepare_locked() {
     boost::system::error_code ec;
@@ -154,8 +171,7 @@ bool socket_state::cancel_one_locked(op_queue<Op>& queue, op_pool<Op>& pool, boo
         // Asio cancels per socket: the other direction's native operation and
         // readable waits are aborted too, and restart (on_read, on_write,
         // start_wait_locked) because they are not marked cancelled.
-        boost::system::error_code ignored;
-        socket.cancel(ignored);
+        cancel_native_locked();
         return true;
     }
     // Not started: complete it now, out of queue order (it sends nothing).
@@ -168,15 +184,25 @@ bool socket_state::cancel_one_locked(op_queue<Op>& queue, op_pool<Op>& pool, boo
 }
 
 void socket_state::start_wait_locked(status_handler handler) {
-    socket.async_wait(tcp::socket::wait_read, [self = shared_from_this(), h = std::move(handler),
-                                               generation = cancel_generation](
-                                                  const boost::system::error_code& ec) mutable {
-        if (ec == asio::error::operation_aborted) {
+    boost::system::error_code attached;
+    tcp::socket* native = attach_locked(attached);
+    if (native == nullptr) {
+        post_status(engine, std::move(handler), from_error_code(attached));
+        return;
+    }
+    ++waits_in_flight;
+    native->async_wait(tcp::socket::wait_read, [self = shared_from_this(), h = std::move(handler),
+                                                generation = cancel_generation](
+                                                   const boost::system::error_code& ec) mutable {
+        {
             std::unique_lock lock(self->mutex);
-            if (generation == self->cancel_generation && !self->closed) {
+            --self->waits_in_flight;
+            if (ec == asio::error::operation_aborted && generation == self->cancel_generation &&
+                !self->closed) {
                 self->start_wait_locked(std::move(h));  // aborted only by cancel(op_id)
                 return;
             }
+            self->park_if_idle_locked();
         }
         invoke_safely(h, from_error_code(ec));
     });
@@ -190,8 +216,7 @@ void socket_state::cancel_locked() {
     for (receive_op* op = receive_queue.head; op != nullptr; op = op->next) {
         op->cancelled = true;
     }
-    boost::system::error_code ignored;
-    socket.cancel(ignored);
+    cancel_native_locked();
 }
 
 void socket_state::close(bool abortive) {
@@ -201,6 +226,7 @@ void socket_state::close(bool abortive) {
     }
     closed = true;
     cancel_locked();
+    detach_locked();  // before the close: a descriptor registered elsewhere would outlive it there
     boost::system::error_code ignored;
     if (abortive) {
         socket.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -247,20 +273,32 @@ void socket_state::note_end_locked(error e, bool receiving) noexcept {
 
 void socket_state::start_write_locked(send_op* op) {
     write_in_flight = true;
-    socket.async_write_some(op->pending(),
-                            slot_handler(write_slot, [self = shared_from_this()](
-                                                         const boost::system::error_code& ec, std::size_t n) {
-                                self->on_write(ec, n);
-                            }));
+    boost::system::error_code attached;
+    tcp::socket* native = attach_locked(attached);
+    if (native == nullptr) {
+        engine.post([self = shared_from_this(), attached] { self->on_write(attached, 0); });
+        return;
+    }
+    native->async_write_some(op->pending(),
+                             slot_handler(write_slot, [self = shared_from_this()](
+                                                          const boost::system::error_code& ec, std::size_t n) {
+                                 self->on_write(ec, n);
+                             }));
 }
 
 void socket_state::start_read_locked(receive_op* op) {
     read_in_flight = true;
-    socket.async_read_some(op->pending(),
-                           slot_handler(read_slot, [self = shared_from_this()](
-                                                       const boost::system::error_code& ec, std::size_t n) {
-                               self->on_read(ec, n);
-                           }));
+    boost::system::error_code attached;
+    tcp::socket* native = attach_locked(attached);
+    if (native == nullptr) {
+        engine.post([self = shared_from_this(), attached] { self->on_read(attached, 0); });
+        return;
+    }
+    native->async_read_some(op->pending(),
+                            slot_handler(read_slot, [self = shared_from_this()](
+                                                        const boost::system::error_code& ec, std::size_t n) {
+                                self->on_read(ec, n);
+                            }));
 }
 
 // With send_active just set: native I/O for the head if it needs some, else a
@@ -377,6 +415,7 @@ void socket_state::on_write(const boost::system::error_code& ec, std::size_t n) 
     note_end_locked(e, false);
     finish_send(lock, e);
     drain_send(lock);
+    park_if_idle_locked();
 }
 
 void socket_state::on_read(const boost::system::error_code& ec, std::size_t n) {
@@ -399,6 +438,7 @@ void socket_state::on_read(const boost::system::error_code& ec, std::size_t n) {
     note_end_locked(e, true);
     finish_receive(lock, e);
     drain_receive(lock);
+    park_if_idle_locked();
 }
 
 }  // namespace detail
@@ -535,15 +575,22 @@ void tcp_socket::async_connect(const endpoint& remote, status_handler handler) {
         detail::post_status(s.engine, std::move(handler), refused);
         return;
     }
+    boost::system::error_code attached;
+    tcp::socket* native = s.attach_locked(attached);
+    if (native == nullptr) {
+        detail::post_status(s.engine, std::move(handler), from_error_code(attached));
+        return;
+    }
     s.connecting = true;
-    s.socket.async_connect(to_asio(remote), [self = state_->shared_from_this(), h = std::move(handler)](
-                                                const boost::system::error_code& ec) mutable {
+    native->async_connect(to_asio(remote), [self = state_->shared_from_this(), h = std::move(handler)](
+                                               const boost::system::error_code& ec) mutable {
         {
             std::lock_guard relock(self->mutex);
             self->connecting = false;
             if (!ec && !self->closed) {
                 self->connected = true;
             }
+            self->park_if_idle_locked();
         }
         detail::invoke_safely(h, from_error_code(ec));
     });

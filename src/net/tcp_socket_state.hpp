@@ -65,6 +65,14 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
     // Cancels one queued op of `queue`; see tcp_socket::cancel(op_id).
     template <typename Op>
     bool cancel_one_locked(op_queue<Op>& queue, op_pool<Op>& pool, bool in_flight, op_id id);
+    // The socket to start a native asynchronous operation on (attached now
+    // if need be); null, with `ec` set, if that failed.
+    tcp::socket* attach_locked(boost::system::error_code& ec);
+    // Parks the socket once no native asynchronous operation is outstanding.
+    void park_if_idle_locked() noexcept;
+    void detach_locked() noexcept;
+    // Cancels the outstanding native operations (Asio cancels per socket).
+    void cancel_native_locked() noexcept;
     void start_wait_locked(status_handler handler);
     void start_write_locked(send_op* op);
     void start_read_locked(receive_op* op);
@@ -84,7 +92,11 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
 
     io_engine& engine;
     mutable std::mutex mutex;
+    // The host socket, parked between native asynchronous operations, and
+    // the same descriptor in the running context while one is outstanding
+    // (parked_socket.hpp).
     tcp::socket socket;
+    tcp::socket io_socket;
     option_state options;
     bool connected = false;
     bool connecting = false;
@@ -103,6 +115,7 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
     std::uint64_t cancel_generation = 0;
     bool write_in_flight = false;  // a native write is outstanding
     bool read_in_flight = false;   // a native read is outstanding
+    unsigned waits_in_flight = 0;  // native readable waits outstanding
     op_queue<send_op> send_queue;
     bool send_active = false;  // a native write, a drain or a handler of the queue is under way
     op_queue<receive_op> receive_queue;

@@ -3,6 +3,7 @@
 // receive_from reports neither truncation nor packet information.
 #include "datagram_io.hpp"
 #include "op_queue.hpp"
+#include "parked_socket.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -35,8 +36,9 @@ struct udp_send_op {
 // op and completes it, until the host would block; then it arms one readiness
 // wait, whose handler runs the queue again.
 struct udp_state : std::enable_shared_from_this<udp_state> {
-    explicit udp_state(io_engine& e) : engine(e), socket(context_of(e)) {}
+    explicit udp_state(io_engine& e) : engine(e), socket(idle_context_of(e)), io_socket(context_of(e)) {}
     ~udp_state() {
+        detach_parked(io_socket);
         boost::system::error_code ignored;
         socket.close(ignored);
     }
@@ -46,10 +48,20 @@ struct udp_state : std::enable_shared_from_this<udp_state> {
     void arm_wait_locked(bool for_write);
     void kick_locked(bool for_write);
     void cancel_all_locked();
+    // Completes every queued send (for_write) or receive with `e`.
+    void fail_queued_locked(bool for_write, error e);
+    void park_if_idle_locked() noexcept {
+        if (!read_wait && !write_wait) {
+            detach_parked(io_socket);
+        }
+    }
 
     io_engine& engine;
     mutable std::mutex mutex;
+    // Parked between readiness waits, and the same descriptor in the running
+    // context while one is armed (parked_socket.hpp).
     udp::socket socket;
+    udp::socket io_socket;
     option_state options;
     bool closed = false;
     op_id next_id = 1;
@@ -122,17 +134,25 @@ void udp_state::arm_wait_locked(bool for_write) {
     if (armed || closed) {
         return;
     }
+    boost::system::error_code attached;
+    const udp protocol = options.family == address_family::ipv4 ? udp::v4() : udp::v6();
+    udp::socket* native = attach_parked(socket, io_socket, protocol, attached);
+    if (native == nullptr) {
+        fail_queued_locked(for_write, from_error_code(attached));
+        return;
+    }
     armed = true;
-    socket.async_wait(for_write ? udp::socket::wait_write : udp::socket::wait_read,
-                      [self = shared_from_this(), for_write](const boost::system::error_code&) {
-                          std::unique_lock lock(self->mutex);
-                          (for_write ? self->write_wait : self->read_wait) = false;
-                          if (for_write) {
-                              self->run_sends(lock);
-                          } else {
-                              self->run_receives(lock);
-                          }
-                      });
+    native->async_wait(for_write ? udp::socket::wait_write : udp::socket::wait_read,
+                       [self = shared_from_this(), for_write](const boost::system::error_code&) {
+                           std::unique_lock lock(self->mutex);
+                           (for_write ? self->write_wait : self->read_wait) = false;
+                           if (for_write) {
+                               self->run_sends(lock);
+                           } else {
+                               self->run_receives(lock);
+                           }
+                           self->park_if_idle_locked();
+                       });
     // Readiness that arrived between the would-block and the wait being queued
     // raises no new edge: look once more, and run the queue again if so.
     if (ready_now(socket, for_write)) {
@@ -152,16 +172,24 @@ void udp_state::kick_locked(bool for_write) {
 }
 
 void udp_state::cancel_all_locked() {
+    fail_queued_locked(false, error::cancelled);
+    fail_queued_locked(true, error::cancelled);
+}
+
+void udp_state::fail_queued_locked(bool for_write, error e) {
+    if (for_write) {
+        while (!sends.empty()) {
+            udp_send_op* op = sends.pop();
+            post_completion(engine, std::move(op->handler), e, std::size_t{0});
+            delete op;
+        }
+        return;
+    }
     while (!receives.empty()) {
         udp_receive_op* op = receives.pop();
         datagram_result r;
-        r.err = error::cancelled;
+        r.err = e;
         post_completion(engine, std::move(op->handler), r);
-        delete op;
-    }
-    while (!sends.empty()) {
-        udp_send_op* op = sends.pop();
-        post_completion(engine, std::move(op->handler), error::cancelled, std::size_t{0});
         delete op;
     }
 }
@@ -497,8 +525,9 @@ void udp_socket::close() {
     }
     s.closed = true;
     s.cancel_all_locked();
+    detail::detach_parked(s.io_socket);  // aborts the armed waits; their handlers find nothing queued
     boost::system::error_code ignored;
-    s.socket.close(ignored);  // aborts the armed waits; their handlers find nothing queued
+    s.socket.close(ignored);
 }
 
 }  // namespace wskemu::net

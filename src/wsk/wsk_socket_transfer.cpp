@@ -63,6 +63,17 @@ bool wait_for_host(net::tcp_socket& host, bool for_send, std::chrono::millisecon
 // The reply of a request/response exchange on loopback usually arrives
 // within this window (docs/performance.md).
 constexpr std::chrono::microseconds receive_poll_window{50};
+// The poll spins on the socket's readiness, not on recv(): a recv() takes
+// the host socket's lock, and the segments that arrive while it is held are
+// queued to its backlog, then processed on this thread. Streaming into a
+// receiver that polled this way cost a fifth more recv() calls and half
+// again the kernel time per byte (docs/performance.md, sixth session).
+void await_readable(net::tcp_socket& host, std::chrono::steady_clock::time_point end) {
+    while (host.wait_ready(false, std::chrono::milliseconds{0}) == net::error::would_block &&
+           std::chrono::steady_clock::now() < end) {
+    }
+}
+
 // After polls that found nothing, a socket skips the next 1, 3, 7 ... 63
 // receives' polls, so a socket whose data comes slowly (or a busy machine)
 // pays for almost none.
@@ -587,6 +598,7 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
                 poll_ended_locked(false);
                 break;
             }
+            await_readable(host_, *poll_end);
         }
     }
     auto* op = new receive_operation(*this, irp);

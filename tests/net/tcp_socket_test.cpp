@@ -1,6 +1,7 @@
 // Tests of src/net/tcp_socket.hpp over real loopback connections, IPv4 and IPv6.
 #include "net/tcp_socket.hpp"
 
+#include "engine_wakeups.hpp"
 #include "peer.hpp"
 
 #include <gtest/gtest.h>
@@ -587,6 +588,100 @@ TEST_P(tcp_socket_test, ZeroLengthSendAndReceiveCompleteWithZero) {
     EXPECT_EQ(receive->err, error::none);
     EXPECT_EQ(receive->bytes, 0u);
 }
+
+// Between native asynchronous operations the host socket is parked (POSIX):
+// each cycle here attaches it to the running engine and parks it again, and
+// the synchronous calls between must still reach the same connection.
+TEST_P(tcp_socket_test, AsynchronousAndSynchronousCallsAlternateOnOneConnection) {
+    peer p(family(), peer::behaviour::echo);
+    tcp_socket s;
+    connect(s, p);
+    for (std::size_t round = 0; round < 40; ++round) {
+        const auto sent = pattern(300 + round, round);
+        const_buffer out{sent.data(), sent.size()};
+        std::vector<std::uint8_t> got(sent.size());
+        std::size_t have = 0;
+        if (round % 2 == 0) {
+            send_all(s, sent);
+        } else {
+            ASSERT_EQ(s.wait_ready(true, 5s), error::none);
+            const io_result r = s.try_send({&out, 1});
+            ASSERT_EQ(r.err, error::none);
+            ASSERT_EQ(r.bytes, sent.size());
+        }
+        switch (round % 3) {
+        case 0: {  // a receive that waits on the engine
+            mutable_buffer in{got.data(), got.size()};
+            auto c = make_completion();
+            s.async_receive({&in, 1}, receive_mode::all, c->transfer());
+            ASSERT_TRUE(c->wait());
+            ASSERT_EQ(c->err, error::none);
+            have = c->bytes;
+            break;
+        }
+        case 1: {  // a readable wait, then synchronous reads
+            auto c = make_completion();
+            s.async_wait_readable(c->status());
+            ASSERT_TRUE(c->wait());
+            ASSERT_EQ(c->err, error::none);
+            [[fallthrough]];
+        }
+        default:  // synchronous reads only, waiting on this thread
+            while (have < got.size()) {
+                mutable_buffer in{got.data() + have, got.size() - have};
+                const io_result r = s.try_receive({&in, 1});
+                if (r.err == error::would_block) {
+                    ASSERT_EQ(s.wait_ready(false, 5s), error::none);
+                    continue;
+                }
+                ASSERT_EQ(r.err, error::none);
+                have += r.bytes;
+            }
+        }
+        ASSERT_EQ(have, sent.size()) << "round " << round;
+        ASSERT_EQ(got, sent) << "round " << round;
+    }
+}
+
+#if defined(__linux__)
+// Asio registers a socket with its context's epoll for good: bytes arriving
+// while nothing asynchronous is outstanding woke an engine thread each time,
+// for nothing. A socket read synchronously now wakes none.
+TEST_P(tcp_socket_test, BytesReadSynchronouslyWakeNoEngineThread) {
+    peer p(family(), peer::behaviour::idle);
+    tcp_socket s;
+    connect(s, p);
+    // One asynchronous receive first: the socket has been attached and parked.
+    {
+        std::uint8_t byte = 0;
+        mutable_buffer in{&byte, 1};
+        auto c = make_completion();
+        s.async_receive({&in, 1}, receive_mode::all, c->transfer());
+        p.send(pattern(1));
+        ASSERT_TRUE(c->wait());
+        ASSERT_EQ(c->err, error::none);
+    }
+    constexpr int rounds = 200;
+    const std::uint64_t before = engine_thread_switches();
+    std::vector<std::uint8_t> got(512);
+    for (int round = 0; round < rounds; ++round) {
+        p.send(pattern(got.size(), static_cast<std::size_t>(round)));
+        std::size_t have = 0;
+        while (have < got.size()) {
+            ASSERT_EQ(s.wait_ready(false, 5s), error::none);
+            mutable_buffer in{got.data() + have, got.size() - have};
+            const io_result r = s.try_receive({&in, 1});
+            ASSERT_TRUE(r.err == error::none || r.err == error::would_block) << static_cast<int>(r.err);
+            have += r.bytes;
+        }
+    }
+    const std::uint64_t woken = engine_thread_switches() - before;
+    // Registered with the running engine, each round woke it (2 per round on
+    // 2 workers when measured); parked, nothing should.
+    EXPECT_LT(woken, static_cast<std::uint64_t>(rounds / 4)) << woken << " engine thread switches in " << rounds
+                                                             << " rounds";
+}
+#endif
 
 INSTANTIATE_TEST_SUITE_P(families, tcp_socket_test, ::testing::Values(address_family::ipv4, address_family::ipv6),
                          [](const auto& info) { return info.param == address_family::ipv4 ? "ipv4" : "ipv6"; });

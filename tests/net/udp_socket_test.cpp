@@ -1,6 +1,7 @@
 // Tests of src/net/udp_socket.hpp over real loopback datagrams, IPv4 and IPv6.
 #include "net/udp_socket.hpp"
 
+#include "engine_wakeups.hpp"
 #include "peer.hpp"
 
 #include <gtest/gtest.h>
@@ -547,6 +548,49 @@ TEST(udp_socket_life, DestroyingASocketCompletesItsPendingReceiveWithCancelled) 
 std::string family_name(const ::testing::TestParamInfo<address_family>& info) {
     return info.param == address_family::ipv4 ? "ipv4" : "ipv6";
 }
+
+#if defined(__linux__)
+// As for TCP (tcp_socket_test.cpp): datagrams received synchronously, on a
+// socket parked after its asynchronous receive, wake no engine thread.
+TEST_P(udp_socket_test, DatagramsReadSynchronouslyWakeNoEngineThread) {
+    udp_socket a;
+    udp_socket b;
+    open_bound(a);
+    const endpoint to = open_bound(b);
+    {
+        std::uint8_t byte = 0;
+        mutable_buffer in{&byte, 1};
+        auto r = std::make_shared<receipt>();
+        b.async_receive_from({&in, 1}, r->handler(r));
+        send(a, "x", 1, to);
+        ASSERT_TRUE(r->wait());
+        ASSERT_EQ(r->result.err, error::none);
+    }
+    constexpr int rounds = 200;
+    const std::uint64_t before = engine_thread_switches();
+    std::vector<std::uint8_t> got(256);
+    for (int round = 0; round < rounds; ++round) {
+        const auto sent = pattern(got.size(), static_cast<std::size_t>(round));
+        send(a, sent.data(), sent.size(), to);
+        mutable_buffer in{got.data(), got.size()};
+        datagram_result r = b.try_receive_from({&in, 1});
+        const auto deadline = std::chrono::steady_clock::now() + wait_timeout;
+        while (r.err == error::would_block && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::yield();
+            r = b.try_receive_from({&in, 1});
+        }
+        ASSERT_EQ(r.err, error::none) << "round " << round;
+        ASSERT_EQ(r.bytes, sent.size());
+        ASSERT_EQ(got, sent) << "round " << round;
+        // Paced: an engine thread woken by the last datagram is asleep again
+        // before the next, so each would count.
+        std::this_thread::sleep_for(200us);
+    }
+    const std::uint64_t woken = engine_thread_switches() - before;
+    EXPECT_LT(woken, static_cast<std::uint64_t>(rounds / 4)) << woken << " engine thread switches in " << rounds
+                                                             << " rounds";
+}
+#endif
 
 INSTANTIATE_TEST_SUITE_P(Families, udp_socket_test, ::testing::Values(address_family::ipv4, address_family::ipv6),
                          family_name);
