@@ -146,8 +146,9 @@ tcp::socket* socket_state::attach_locked(boost::system::error_code& ec) {
 
 void socket_state::detach_locked() noexcept { detach_parked(io_socket); }
 
-void socket_state::park_if_idle_locked() noexcept {
-    if (!write_in_flight && !read_in_flight && waits_in_flight == 0 && !connecting) {
+void socket_state::park_before_synchronous_call_locked() noexcept {
+    if (!write_in_flight && !read_in_flight && waits_in_flight == 0 && !connecting && io_socket.is_open() &&
+        !engine.running_on_worker()) {
         detach_locked();
     }
 }
@@ -202,7 +203,6 @@ void socket_state::start_wait_locked(status_handler handler) {
                 self->start_wait_locked(std::move(h));  // aborted only by cancel(op_id)
                 return;
             }
-            self->park_if_idle_locked();
         }
         invoke_safely(h, from_error_code(ec));
     });
@@ -415,7 +415,6 @@ void socket_state::on_write(const boost::system::error_code& ec, std::size_t n) 
     note_end_locked(e, false);
     finish_send(lock, e);
     drain_send(lock);
-    park_if_idle_locked();
 }
 
 void socket_state::on_read(const boost::system::error_code& ec, std::size_t n) {
@@ -438,7 +437,6 @@ void socket_state::on_read(const boost::system::error_code& ec, std::size_t n) {
     note_end_locked(e, true);
     finish_receive(lock, e);
     drain_receive(lock);
-    park_if_idle_locked();
 }
 
 }  // namespace detail
@@ -590,7 +588,6 @@ void tcp_socket::async_connect(const endpoint& remote, status_handler handler) {
             if (!ec && !self->closed) {
                 self->connected = true;
             }
-            self->park_if_idle_locked();
         }
         detail::invoke_safely(h, from_error_code(ec));
     });
@@ -611,6 +608,7 @@ io_result tcp_socket::try_send(std::span<const const_buffer> buffers) {
     if (!s.send_queue.empty()) {
         return {error::would_block, 0};  // queued sends go first
     }
+    s.park_before_synchronous_call_locked();
     const detail::native_buffers<asio::const_buffer> native(buffers);
     boost::system::error_code ec;
     std::size_t n =
@@ -672,6 +670,7 @@ io_result tcp_socket::try_receive(std::span<const mutable_buffer> buffers) {
     if (s.receive_end != error::none) {
         return {s.receive_end, 0};
     }
+    s.park_before_synchronous_call_locked();
     const detail::native_buffers<asio::mutable_buffer> native(buffers);
     boost::system::error_code ec;
     std::size_t n =

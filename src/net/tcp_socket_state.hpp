@@ -68,8 +68,13 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
     // The socket to start a native asynchronous operation on (attached now
     // if need be); null, with `ec` set, if that failed.
     tcp::socket* attach_locked(boost::system::error_code& ec);
-    // Parks the socket once no native asynchronous operation is outstanding.
-    void park_if_idle_locked() noexcept;
+    // Parks the socket if no native asynchronous operation is outstanding and
+    // the caller is not an engine thread. Parking where the last operation
+    // ends would cost two epoll_ctl calls per operation to a socket driven
+    // by the engine alone (event callbacks): it is parked when a driver's
+    // thread reads or writes it synchronously, which is when arrivals
+    // would wake the engine for nothing.
+    void park_before_synchronous_call_locked() noexcept;
     void detach_locked() noexcept;
     // Cancels the outstanding native operations (Asio cancels per socket).
     void cancel_native_locked() noexcept;

@@ -50,8 +50,9 @@ struct udp_state : std::enable_shared_from_this<udp_state> {
     void cancel_all_locked();
     // Completes every queued send (for_write) or receive with `e`.
     void fail_queued_locked(bool for_write, error e);
-    void park_if_idle_locked() noexcept {
-        if (!read_wait && !write_wait) {
+    // As tcp_socket_state.hpp says for TCP.
+    void park_before_synchronous_call_locked() noexcept {
+        if (!read_wait && !write_wait && io_socket.is_open() && !engine.running_on_worker()) {
             detach_parked(io_socket);
         }
     }
@@ -151,7 +152,6 @@ void udp_state::arm_wait_locked(bool for_write) {
                            } else {
                                self->run_receives(lock);
                            }
-                           self->park_if_idle_locked();
                        });
     // Readiness that arrived between the would-block and the wait being queued
     // raises no new edge: look once more, and run the queue again if so.
@@ -424,6 +424,7 @@ io_result udp_socket::try_send_to(std::span<const const_buffer> buffers, const e
     if (!s.sends.empty()) {
         return {error::would_block, 0};  // queued datagrams go first
     }
+    s.park_before_synchronous_call_locked();
     return detail::send_datagram(s.socket, buffers, destination, source);
 }
 
@@ -460,6 +461,7 @@ datagram_result udp_socket::try_receive_from(std::span<const mutable_buffer> buf
     } else if (!s.receives.empty()) {
         r.err = error::would_block;  // queued receives get datagrams first
     } else {
+        s.park_before_synchronous_call_locked();
         r = detail::receive_datagram(s.socket, buffers);
     }
     return r;
