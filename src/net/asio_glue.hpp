@@ -45,8 +45,8 @@ struct io_engine::impl {
     asio::io_context context;
     // Keeps run() / run_one_for() from returning early when no operation is pending.
     asio::executor_work_guard<asio::io_context::executor_type> guard{context.get_executor()};
-    // No thread ever runs this one. An idle connection's host socket belongs
-    // to it (POSIX): registered with a reactor nobody waits on, the bytes that
+    // No thread ever runs this one. TCP and UDP host sockets belong to it
+    // (POSIX): registered with a reactor nobody waits on, the bytes that
     // arrive while the driver receives synchronously wake no engine thread.
     asio::io_context parked;
     std::mutex mode_mutex;
@@ -57,9 +57,9 @@ struct io_engine::impl {
 
 inline asio::io_context& context_of(io_engine& engine) noexcept { return engine.internals().context; }
 
-// Where a connection's host socket lives between native asynchronous
-// operations: the parked context on POSIX (see tcp_socket_state.hpp); on
-// Windows the running one, whose completion port signals only operations.
+// Where a TCP or UDP host socket belongs: the parked context on POSIX
+// (parked_socket.hpp); on Windows the running one, whose completion port
+// signals only the operations started on it.
 inline asio::io_context& idle_context_of(io_engine& engine) noexcept {
 #if defined(_WIN32)
     return engine.internals().context;

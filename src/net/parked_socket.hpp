@@ -8,9 +8,12 @@
 // socket state holds two Asio sockets over one descriptor:
 // - `socket`, in the engine's parked context (idle_context_of), which no
 //   thread runs: synchronous calls, options, shutdown and close;
-// - `io`, in the running context, assigned the same descriptor only while a
-//   native asynchronous operation is outstanding, and released (never
-//   closed: the descriptor is `socket`'s) when the last one ends.
+// - `io`, in the running context, assigned the same descriptor when a native
+//   asynchronous operation starts, and released (never closed: the
+//   descriptor is `socket`'s) when a driver's thread next sends or receives
+//   synchronously with none outstanding. Released where the last operation
+//   ended instead, a socket driven by the engine alone (a receive event's
+//   re-armed wait) paid two epoll_ctl calls per read.
 // On Windows `socket` is in the running context and `io` is never opened:
 // a completion port signals only the operations started on it.
 #pragma once

@@ -97,9 +97,9 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
 
     io_engine& engine;
     mutable std::mutex mutex;
-    // The host socket, parked between native asynchronous operations, and
-    // the same descriptor in the running context while one is outstanding
-    // (parked_socket.hpp).
+    // The host socket, parked, and the same descriptor in the running
+    // context from the start of a native asynchronous operation to the next
+    // synchronous call of a driver's thread (parked_socket.hpp).
     tcp::socket socket;
     tcp::socket io_socket;
     option_state options;

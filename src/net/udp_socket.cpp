@@ -59,8 +59,9 @@ struct udp_state : std::enable_shared_from_this<udp_state> {
 
     io_engine& engine;
     mutable std::mutex mutex;
-    // Parked between readiness waits, and the same descriptor in the running
-    // context while one is armed (parked_socket.hpp).
+    // The host socket, parked, and the same descriptor in the running
+    // context from the arming of a readiness wait to the next synchronous
+    // call of a driver's thread (parked_socket.hpp).
     udp::socket socket;
     udp::socket io_socket;
     option_state options;
