@@ -33,6 +33,7 @@ error from_error_code(const boost::system::error_code& ec);
 tcp::endpoint to_asio(const endpoint& ep);
 endpoint from_asio(const tcp::endpoint& ep);
 tcp protocol_of(address_family family) noexcept;
+udp udp_protocol_of(address_family family) noexcept;
 udp::endpoint to_asio_udp(const endpoint& ep);
 endpoint from_asio(const udp::endpoint& ep);
 

@@ -87,6 +87,10 @@ tcp protocol_of(address_family family) noexcept {
     return family == address_family::ipv4 ? tcp::v4() : tcp::v6();
 }
 
+udp udp_protocol_of(address_family family) noexcept {
+    return family == address_family::ipv4 ? udp::v4() : udp::v6();
+}
+
 std::string to_string(const endpoint& ep) {
     auto asio_ep = to_asio(ep);
     if (ep.family == address_family::ipv4) {

@@ -146,13 +146,6 @@ tcp::socket* socket_state::attach_locked(boost::system::error_code& ec) {
 
 void socket_state::detach_locked() noexcept { detach_parked(io_socket); }
 
-void socket_state::park_before_synchronous_call_locked() noexcept {
-    if (!write_in_flight && !read_in_flight && waits_in_flight == 0 && !connecting && io_socket.is_open() &&
-        !engine.running_on_worker()) {
-        detach_locked();
-    }
-}
-
 void socket_state::cancel_native_locked() noexcept { cancel_native(socket, io_socket); }
 
 error socket_state::prepare_locked() {
@@ -271,12 +264,20 @@ void socket_state::note_end_locked(error e, bool receiving) noexcept {
     }
 }
 
-void socket_state::start_write_locked(send_op* op) {
-    write_in_flight = true;
+tcp::socket* socket_state::attach_or_post_locked(void (socket_state::*done)(const boost::system::error_code&,
+                                                                            std::size_t)) {
     boost::system::error_code attached;
     tcp::socket* native = attach_locked(attached);
     if (native == nullptr) {
-        engine.post([self = shared_from_this(), attached] { self->on_write(attached, 0); });
+        engine.post([self = shared_from_this(), done, attached] { ((*self).*done)(attached, 0); });
+    }
+    return native;
+}
+
+void socket_state::start_write_locked(send_op* op) {
+    write_in_flight = true;
+    tcp::socket* native = attach_or_post_locked(&socket_state::on_write);
+    if (native == nullptr) {
         return;
     }
     native->async_write_some(op->pending(),
@@ -288,10 +289,8 @@ void socket_state::start_write_locked(send_op* op) {
 
 void socket_state::start_read_locked(receive_op* op) {
     read_in_flight = true;
-    boost::system::error_code attached;
-    tcp::socket* native = attach_locked(attached);
+    tcp::socket* native = attach_or_post_locked(&socket_state::on_read);
     if (native == nullptr) {
-        engine.post([self = shared_from_this(), attached] { self->on_read(attached, 0); });
         return;
     }
     native->async_read_some(op->pending(),

@@ -68,13 +68,23 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
     // The socket to start a native asynchronous operation on (attached now
     // if need be); null, with `ec` set, if that failed.
     tcp::socket* attach_locked(boost::system::error_code& ec);
+    // attach_locked for a read or write: if it failed, `done` (on_read or
+    // on_write) is posted with the error, and the result is null.
+    tcp::socket* attach_or_post_locked(void (socket_state::*done)(const boost::system::error_code&, std::size_t));
     // Parks the socket if no native asynchronous operation is outstanding and
     // the caller is not an engine thread. Parking where the last operation
     // ends would cost two epoll_ctl calls per operation to a socket driven
     // by the engine alone (event callbacks): it is parked when a driver's
     // thread reads or writes it synchronously, which is when arrivals
     // would wake the engine for nothing.
-    void park_before_synchronous_call_locked() noexcept;
+    // Inline: every try_send and try_receive asks, and the answer is nearly
+    // always no (not attached).
+    void park_before_synchronous_call_locked() noexcept {
+        if (io_socket.is_open() && !write_in_flight && !read_in_flight && waits_in_flight == 0 && !connecting &&
+            !engine.running_on_worker()) {
+            detach_locked();
+        }
+    }
     void detach_locked() noexcept;
     // Cancels the outstanding native operations (Asio cancels per socket).
     void cancel_native_locked() noexcept;

@@ -137,8 +137,7 @@ void udp_state::arm_wait_locked(bool for_write) {
         return;
     }
     boost::system::error_code attached;
-    const udp protocol = options.family == address_family::ipv4 ? udp::v4() : udp::v6();
-    udp::socket* native = attach_parked(socket, io_socket, protocol, attached);
+    udp::socket* native = attach_parked(socket, io_socket, udp_protocol_of(options.family), attached);
     if (native == nullptr) {
         fail_queued_locked(for_write, from_error_code(attached));
         return;
@@ -254,7 +253,7 @@ error udp_socket::open(address_family family) {
         return error::invalid_argument;
     }
     boost::system::error_code ec;
-    s.socket.open(family == address_family::ipv4 ? udp::v4() : udp::v6(), ec);
+    s.socket.open(udp_protocol_of(family), ec);
     if (!ec) {
         s.socket.non_blocking(true, ec);
     }
