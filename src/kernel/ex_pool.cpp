@@ -6,6 +6,7 @@
 #include <wdm.h>
 
 #include "bug_check.hpp"
+#include "common/cold.hpp"
 #include "irql.hpp"
 #include "log.hpp"
 #include "runtime/control.hpp"
@@ -270,6 +271,18 @@ block_history block_history_of(const void* address) {
     return history;
 }
 
+namespace {
+
+// Out of line: the check before it rejects nearly every address, and the
+// lock would cost the caller a frame.
+WSKEMU_NOINLINE bool is_quarantined(const void* address) noexcept {
+    auto& s = state();
+    std::lock_guard guard(s.lock);
+    return s.quarantined.count(address) != 0;
+}
+
+}  // namespace
+
 bool is_freed_block(const void* address) noexcept {
     // Called on every IRP a WSK call or an I/O routine is given: a freed
     // block is poisoned (AddressSanitizer) or filled with 0xFD, so a live one
@@ -283,9 +296,7 @@ bool is_freed_block(const void* address) noexcept {
         return false;
     }
 #endif
-    auto& s = state();
-    std::lock_guard guard(s.lock);
-    return s.quarantined.count(address) != 0;
+    return is_quarantined(address);
 }
 
 bool is_live_block(const void* block, block_kind kind) noexcept {

@@ -4,6 +4,7 @@
 
 #include "bug_check.hpp"
 #include "caller_address.hpp"
+#include "common/cold.hpp"
 #include "io_driver.hpp"
 #include "io_request.hpp"
 #include "irql.hpp"
@@ -24,6 +25,33 @@ bool should_invoke(PIRP irp, UCHAR control) {
     const bool cancelled = std::atomic_ref<BOOLEAN>(irp->Cancel).load(std::memory_order_acquire) != FALSE;
     return (success && (control & SL_INVOKE_ON_SUCCESS)) || (!success && (control & SL_INVOKE_ON_ERROR)) ||
            (cancelled && (control & SL_INVOKE_ON_CANCEL));
+}
+
+WSKEMU_COLD void report_completed_twice(PIRP irp) {
+    auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(irp));
+    verifier::report(verifier::rule::irp_completed_twice, "IoCompleteRequest", irp,
+                     fmt::format("IoCompleteRequest: IRP {} has no stack location in use (CurrentLocation {}, "
+                                 "StackCount {}): it was completed twice, or completed without being sent",
+                                 static_cast<void*>(irp), static_cast<int>(irp->CurrentLocation),
+                                 static_cast<int>(irp->StackCount)),
+                     details);
+}
+
+WSKEMU_COLD void report_completed_pending(PIRP irp) {
+    auto details = verifier::with_parameters(0x06, static_cast<ULONG_PTR>(static_cast<ULONG>(STATUS_PENDING)),
+                                             reinterpret_cast<ULONG_PTR>(irp));
+    verifier::report(verifier::rule::irp_completed_pending, "IoCompleteRequest", irp,
+                     fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(irp)),
+                     details);
+}
+
+WSKEMU_COLD void report_completed_with_cancel_routine(PIRP irp, PDRIVER_CANCEL cancel_routine) {
+    auto details =
+        verifier::with_parameters(reinterpret_cast<ULONG_PTR>(irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
+    verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoCompleteRequest", irp,
+                     fmt::format("IoCompleteRequest: IRP {} still has cancel routine {} set", static_cast<void*>(irp),
+                                 reinterpret_cast<void*>(cancel_routine)),
+                     details);
 }
 
 // What the I/O manager does once no completion routine stopped completion:
@@ -55,33 +83,19 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
     (void)PriorityBoost;
     verifier::check_irql("IoCompleteRequest", DISPATCH_LEVEL, WSKEMU_CALLER());
     verifier::check_not_freed(Irp, "IoCompleteRequest");
-    if (Irp->CurrentLocation > Irp->StackCount) {
+    if (Irp->CurrentLocation > Irp->StackCount) [[unlikely]] {
         // No location is in use: the IRP was completed already, or never sent.
-        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp));
-        verifier::report(verifier::rule::irp_completed_twice, "IoCompleteRequest", Irp,
-                         fmt::format("IoCompleteRequest: IRP {} has no stack location in use (CurrentLocation {}, "
-                                     "StackCount {}): it was completed twice, or completed without being sent",
-                                     static_cast<void*>(Irp), static_cast<int>(Irp->CurrentLocation),
-                                     static_cast<int>(Irp->StackCount)),
-                         details);
+        report_completed_twice(Irp);
         return;  // the rule is switched off: nothing to complete
     }
-    if (Irp->IoStatus.Status == STATUS_PENDING) {
-        auto details = verifier::with_parameters(0x06, static_cast<ULONG_PTR>(static_cast<ULONG>(STATUS_PENDING)),
-                                                 reinterpret_cast<ULONG_PTR>(Irp));
-        verifier::report(verifier::rule::irp_completed_pending, "IoCompleteRequest", Irp,
-                         fmt::format("IoCompleteRequest: IRP {} completed with STATUS_PENDING", static_cast<void*>(Irp)),
-                         details);
+    if (Irp->IoStatus.Status == STATUS_PENDING) [[unlikely]] {
+        report_completed_pending(Irp);
     }
     // Another thread may be exchanging the routine (IoSetCancelRoutine) right now.
     const PDRIVER_CANCEL cancel_routine =
         std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
-    if (cancel_routine != nullptr) {
-        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
-        verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoCompleteRequest", Irp,
-                         fmt::format("IoCompleteRequest: IRP {} still has cancel routine {} set",
-                                     static_cast<void*>(Irp), reinterpret_cast<void*>(cancel_routine)),
-                         details);
+    if (cancel_routine != nullptr) [[unlikely]] {
+        report_completed_with_cancel_routine(Irp, cancel_routine);
     }
 
     // Walk up from the current location; each routine belongs to the driver

@@ -3,6 +3,7 @@
 
 #include "bug_check.hpp"
 #include "caller_address.hpp"
+#include "common/cold.hpp"
 #include "ex_pool.hpp"
 #include "verifier.hpp"
 #include "verifier_irp.hpp"
@@ -11,7 +12,6 @@
 
 #include <atomic>
 #include <cstring>
-
 
 using namespace wskemu::kernel;
 
@@ -23,16 +23,28 @@ PIO_STACK_LOCATION past_last_location(PIRP irp, CCHAR stack_size) {
     return reinterpret_cast<PIO_STACK_LOCATION>(reinterpret_cast<PUCHAR>(irp) + sizeof(IRP)) + stack_size;
 }
 
+WSKEMU_COLD void report_not_an_irp(PIRP irp, const char* function) {
+    auto details = verifier::with_parameters(0x1, reinterpret_cast<ULONG_PTR>(irp));
+    verifier::report_fatal(verifier::rule::irp_not_an_irp, function, irp,
+                           fmt::format("{}: {} is not an IRP (Type {})", function, static_cast<void*>(irp),
+                                       irp == nullptr ? -1 : irp->Type),
+                           details);
+}
+
+WSKEMU_COLD void report_reused_with_cancel_routine(PIRP irp, PDRIVER_CANCEL cancel_routine) {
+    auto details =
+        verifier::with_parameters(reinterpret_cast<ULONG_PTR>(irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
+    verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoReuseIrp", irp,
+                     fmt::format("IoReuseIrp: IRP {} still has a cancel routine set", static_cast<void*>(irp)),
+                     details);
+}
+
 void check_is_irp(PIRP irp, const char* function) {
     if (irp != nullptr) {
         verifier::check_not_freed(irp, function);
     }
-    if (irp == nullptr || irp->Type != IO_TYPE_IRP) {
-        auto details = verifier::with_parameters(0x1, reinterpret_cast<ULONG_PTR>(irp));
-        verifier::report_fatal(verifier::rule::irp_not_an_irp, function, irp,
-                               fmt::format("{}: {} is not an IRP (Type {})", function, static_cast<void*>(irp),
-                                           irp == nullptr ? -1 : irp->Type),
-                               details);
+    if (irp == nullptr || irp->Type != IO_TYPE_IRP) [[unlikely]] {
+        report_not_an_irp(irp, function);
     }
 }
 
@@ -76,11 +88,8 @@ extern "C" VOID NTAPI IoReuseIrp(PIRP Irp, NTSTATUS Iostatus) {
     }
     const PDRIVER_CANCEL cancel_routine =
         std::atomic_ref<PDRIVER_CANCEL>(const_cast<PDRIVER_CANCEL&>(Irp->CancelRoutine)).load(std::memory_order_acquire);
-    if (cancel_routine != nullptr) {
-        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(Irp), reinterpret_cast<ULONG_PTR>(cancel_routine));
-        verifier::report(verifier::rule::irp_cancel_routine_at_completion, "IoReuseIrp", Irp,
-                         fmt::format("IoReuseIrp: IRP {} still has a cancel routine set", static_cast<void*>(Irp)),
-                         details);
+    if (cancel_routine != nullptr) [[unlikely]] {
+        report_reused_with_cancel_routine(Irp, cancel_routine);
     }
     const UCHAR allocation_flags = Irp->AllocationFlags;
     IoInitializeIrp(Irp, Irp->Size, Irp->StackCount);

@@ -16,15 +16,26 @@ inline void set_current_irql(KIRQL irql) noexcept { thread_irql = irql; }
 
 /// Runs a callback or completion routine at a given IRQL and checks on return
 /// that the driver code restored it, as Windows expects of callbacks.
+/// Inline: every completion routine runs inside one.
 class irql_scope {
 public:
-    irql_scope(KIRQL irql, const char* what) noexcept;
+    irql_scope(KIRQL irql, const char* what) noexcept : saved_(thread_irql), expected_(irql), what_(what) {
+        thread_irql = irql;
+    }
     irql_scope(const irql_scope&) = delete;
     irql_scope& operator=(const irql_scope&) = delete;
-    /// Reports an IRQL left changed by the callback, then restores the entry IRQL.
-    ~irql_scope() noexcept(false);
+    /// Restores the entry IRQL, then reports an IRQL the callback left changed.
+    ~irql_scope() noexcept(false) {
+        const KIRQL left = thread_irql;
+        thread_irql = saved_;
+        if (left != expected_) [[unlikely]] {
+            report_not_restored(left);
+        }
+    }
 
 private:
+    void report_not_restored(KIRQL left) const;
+
     KIRQL saved_;
     KIRQL expected_;
     const char* what_;

@@ -8,25 +8,22 @@
 
 #include <fmt/format.h>
 
+#include <exception>
+
 namespace wskemu::kernel {
 
 thread_local constinit KIRQL thread_irql = PASSIVE_LEVEL;
 
-irql_scope::irql_scope(KIRQL irql, const char* what) noexcept : saved_(thread_irql), expected_(irql), what_(what) {
-    thread_irql = irql;
-}
-
-irql_scope::~irql_scope() noexcept(false) {
-    const KIRQL left = thread_irql;
-    thread_irql = saved_;
-    if (left != expected_ && std::uncaught_exceptions() == 0) {
-        auto details = verifier::with_parameters(left, expected_);
-        verifier::report(verifier::rule::irql_not_restored, what_, nullptr,
-                         fmt::format("{} returned at IRQL {} but was called at IRQL {}: callbacks must restore "
-                                     "the IRQL they were called at",
-                                     what_, left, expected_),
-                         details);
+void irql_scope::report_not_restored(KIRQL left) const {
+    if (std::uncaught_exceptions() != 0) {
+        return;  // unwinding: the exception is the fault, not the IRQL it left
     }
+    auto details = verifier::with_parameters(left, expected_);
+    verifier::report(verifier::rule::irql_not_restored, what_, nullptr,
+                     fmt::format("{} returned at IRQL {} but was called at IRQL {}: callbacks must restore the IRQL "
+                                 "they were called at",
+                                 what_, left, expected_),
+                     details);
 }
 
 }  // namespace wskemu::kernel

@@ -6,6 +6,7 @@
 #include "ke_spinlock.hpp"
 
 #include "bug_check.hpp"
+#include "common/cold.hpp"
 #include "common/spin_backoff.hpp"
 #include "irql.hpp"
 #include "verifier.hpp"
@@ -38,39 +39,129 @@ constexpr std::size_t max_raised_locks = 32;
 thread_local constinit std::array<raised_lock, max_raised_locks> raised_locks{};
 thread_local constinit std::size_t raised_count = 0;
 
-void report_release_irql(const char* function, PKSPIN_LOCK lock, const std::string& what) {
+// The reports live out of line (common/cold.hpp): the paths that find
+// nothing wrong, every call of a correct driver, then hold no formatting
+// code and save few registers.
+
+WSKEMU_COLD void report_release_irql(const char* function, PKSPIN_LOCK lock, const std::string& what) {
     auto details = verifier::with_parameters(0x20015, reinterpret_cast<ULONG_PTR>(lock), current_irql());
     verifier::report(verifier::rule::spinlock_release_irql, function, lock,
                      fmt::format("{}({}): {}", function, static_cast<void*>(lock), what), details);
 }
 
-// Releasing needs DISPATCH_LEVEL: anything lower means the holder lowered
-// the IRQL while it held the lock.
-void check_release_level(PKSPIN_LOCK lock, const char* function) {
-    if (current_irql() < DISPATCH_LEVEL) {
-        report_release_irql(function, lock,
-                            fmt::format("released at IRQL {}; a spin lock is held, and released, at DISPATCH_LEVEL",
-                                        current_irql()));
-    }
+WSKEMU_COLD void report_released_below_dispatch(PKSPIN_LOCK lock, const char* function) {
+    report_release_irql(function, lock,
+                        fmt::format("released at IRQL {}; a spin lock is held, and released, at DISPATCH_LEVEL",
+                                    current_irql()));
 }
 
-// Raises the IRQL to DISPATCH_LEVEL, checking that it is not a lowering.
-KIRQL raise_to_dispatch(const char* function) {
-    const KIRQL old = current_irql();
-    if (old > DISPATCH_LEVEL) {
-        raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, old, DISPATCH_LEVEL, 0, 0,
-                        fmt::format("{} at IRQL {}: it raises to DISPATCH_LEVEL, which would lower the IRQL",
-                                    function, old));
+WSKEMU_COLD void report_wrong_old_irql(PKSPIN_LOCK lock, KIRQL new_irql, KIRQL acquired_at,
+                                       const char* function) {
+    report_release_irql(function, lock,
+                        fmt::format("released to IRQL {}, but it was acquired at IRQL {}: pass the OldIrql the "
+                                    "acquire returned",
+                                    new_irql, acquired_at));
+}
+
+WSKEMU_COLD void report_already_owned(PKSPIN_LOCK lock, const char* function) {
+    auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock));
+    verifier::report_fatal(verifier::rule::spinlock_already_owned, function, lock,
+                           fmt::format("{}({}): the calling thread already holds this spin lock (Windows would "
+                                       "spin forever)",
+                                       function, static_cast<void*>(lock)),
+                           details);
+}
+
+WSKEMU_COLD void report_not_owner(PKSPIN_LOCK lock, ULONG_PTR holder, const char* function) {
+    auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock), holder);
+    verifier::report_fatal(verifier::rule::spinlock_not_owner, function, lock,
+                           fmt::format("{}({}): the spin lock is {} the calling thread", function,
+                                       static_cast<void*>(lock),
+                                       holder == 0 ? "not held, not even by" : "held by another thread than"),
+                           details);
+}
+
+WSKEMU_COLD void raise_lowering_bug_check(KIRQL old, const char* function) {
+    raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, old, DISPATCH_LEVEL, 0, 0,
+                    fmt::format("{} at IRQL {}: it raises to DISPATCH_LEVEL, which would lower the IRQL", function,
+                                old));
+}
+
+WSKEMU_COLD void raise_below_dispatch_bug_check(KIRQL irql, const char* function) {
+    raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, irql, DISPATCH_LEVEL, 0, 0,
+                    fmt::format("{} at IRQL {}: the caller must already be at DISPATCH_LEVEL", function, irql));
+}
+
+// Releasing needs DISPATCH_LEVEL: anything lower means the holder lowered
+// the IRQL while it held the lock.
+inline void check_release_level(PKSPIN_LOCK lock, const char* function) {
+    if (current_irql() < DISPATCH_LEVEL) [[unlikely]] {
+        report_released_below_dispatch(lock, function);
     }
-    set_current_irql(DISPATCH_LEVEL);
-    return old;
 }
 
 void require_dispatch_level(const char* function) {
     const KIRQL irql = current_irql();
     if (irql < DISPATCH_LEVEL) {
-        raise_bug_check(IRQL_NOT_GREATER_OR_EQUAL, irql, DISPATCH_LEVEL, 0, 0,
-                        fmt::format("{} at IRQL {}: the caller must already be at DISPATCH_LEVEL", function, irql));
+        raise_below_dispatch_bug_check(irql, function);
+    }
+}
+
+// Contended: spins with backoff until the lock is free.
+WSKEMU_NOINLINE void spin_until_acquired(std::atomic_ref<ULONG_PTR> word, ULONG_PTR me) {
+    common::spin_backoff backoff;
+    for (;;) {
+        backoff.pause();
+        ULONG_PTR expected = 0;
+        if (word.load(std::memory_order_relaxed) == 0 &&
+            word.compare_exchange_weak(expected, me, std::memory_order_acquire, std::memory_order_relaxed)) {
+            return;
+        }
+    }
+}
+
+inline void acquire_raw(PKSPIN_LOCK lock, const char* function) {
+    const ULONG_PTR me = owner_marker();
+    std::atomic_ref<ULONG_PTR> word(*lock);
+    ULONG_PTR expected = 0;
+    if (word.compare_exchange_strong(expected, me, std::memory_order_acquire, std::memory_order_relaxed))
+        [[likely]] {
+        return;
+    }
+    if (expected == me) {
+        report_already_owned(lock, function);
+    }
+    spin_until_acquired(word, me);
+}
+
+inline void release_raw(PKSPIN_LOCK lock, const char* function) {
+    std::atomic_ref<ULONG_PTR> word(*lock);
+    // Only the holder can have written its own marker, so a load and a store
+    // suffice (no read-modify-write): another thread's release sees another
+    // value and is reported.
+    const ULONG_PTR holder = word.load(std::memory_order_relaxed);
+    if (holder != owner_marker()) [[unlikely]] {
+        report_not_owner(lock, holder, function);
+        return;
+    }
+    word.store(0, std::memory_order_release);
+}
+
+// Forgets the raise of a lock not released last (locks released out of
+// order), checking the IRQL it restores.
+WSKEMU_NOINLINE void forget_raise_out_of_order(PKSPIN_LOCK lock, KIRQL new_irql, const char* function) {
+    for (std::size_t i = raised_count; i-- > 0;) {
+        if (raised_locks[i].lock == lock) {
+            const KIRQL acquired_at = raised_locks[i].from;
+            std::copy(raised_locks.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                      raised_locks.begin() + static_cast<std::ptrdiff_t>(raised_count),
+                      raised_locks.begin() + static_cast<std::ptrdiff_t>(i));
+            --raised_count;
+            if (acquired_at != new_irql) {
+                report_wrong_old_irql(lock, new_irql, acquired_at, function);
+            }
+            return;
+        }
     }
 }
 
@@ -78,47 +169,10 @@ void require_dispatch_level(const char* function) {
 
 /// Takes @p lock for the calling thread, spinning with backoff; the IRQL is
 /// the caller's business.
-void acquire_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
-    const ULONG_PTR me = owner_marker();
-    std::atomic_ref<ULONG_PTR> word(*lock);
-    if (word.load(std::memory_order_relaxed) == me) {
-        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock));
-        verifier::report_fatal(verifier::rule::spinlock_already_owned, function, lock,
-                               fmt::format("{}({}): the calling thread already holds this spin lock (Windows would "
-                                           "spin forever)",
-                                           function, static_cast<void*>(lock)),
-                               details);
-    }
-    common::spin_backoff backoff;
-    for (;;) {
-        ULONG_PTR expected = 0;
-        if (word.load(std::memory_order_relaxed) == 0 &&
-            word.compare_exchange_weak(expected, me, std::memory_order_acquire, std::memory_order_relaxed)) {
-            return;
-        }
-        backoff.pause();
-    }
-}
+void acquire_spin_lock_raw(PKSPIN_LOCK lock, const char* function) { acquire_raw(lock, function); }
 
 /// Gives @p lock back, reporting SPIN_LOCK_NOT_OWNED unless the calling thread holds it.
-void release_spin_lock_raw(PKSPIN_LOCK lock, const char* function) {
-    const ULONG_PTR me = owner_marker();
-    std::atomic_ref<ULONG_PTR> word(*lock);
-    // Only the holder can have written its own marker, so a load and a store
-    // suffice (no read-modify-write): another thread's release sees another
-    // value and is reported.
-    const ULONG_PTR expected = word.load(std::memory_order_relaxed);
-    if (expected == me) {
-        word.store(0, std::memory_order_release);
-    } else {
-        auto details = verifier::with_parameters(reinterpret_cast<ULONG_PTR>(lock), expected);
-        verifier::report_fatal(verifier::rule::spinlock_not_owner, function, lock,
-                               fmt::format("{}({}): the spin lock is {} the calling thread", function,
-                                           static_cast<void*>(lock),
-                                           expected == 0 ? "not held, not even by" : "held by another thread than"),
-                               details);
-    }
-}
+void release_spin_lock_raw(PKSPIN_LOCK lock, const char* function) { release_raw(lock, function); }
 
 /// Tries once to take @p lock; false if any thread (this one included) holds it.
 bool try_acquire_spin_lock_raw(PKSPIN_LOCK lock) noexcept {
@@ -130,14 +184,18 @@ bool try_acquire_spin_lock_raw(PKSPIN_LOCK lock) noexcept {
 
 /// Acquires at DISPATCH_LEVEL and returns the previous IRQL.
 KIRQL acquire_spin_lock(PKSPIN_LOCK lock, const char* function) {
-    const KIRQL old = raise_to_dispatch(function);
+    const KIRQL old = current_irql();
+    if (old > DISPATCH_LEVEL) [[unlikely]] {
+        raise_lowering_bug_check(old, function);
+    }
+    set_current_irql(DISPATCH_LEVEL);
     try {
-        acquire_spin_lock_raw(lock, function);
+        acquire_raw(lock, function);
     } catch (...) {
         set_current_irql(old);
         throw;
     }
-    if (raised_count < max_raised_locks) {
+    if (raised_count < max_raised_locks) [[likely]] {
         raised_locks[raised_count++] = raised_lock{lock, old};
     }
     return old;
@@ -146,23 +204,18 @@ KIRQL acquire_spin_lock(PKSPIN_LOCK lock, const char* function) {
 /// Releases and returns to @p new_irql.
 void release_spin_lock(PKSPIN_LOCK lock, KIRQL new_irql, const char* function) {
     // Ownership first: a release by the wrong thread is the graver fault.
-    release_spin_lock_raw(lock, function);
+    release_raw(lock, function);
     check_release_level(lock, function);
-    for (std::size_t i = raised_count; i-- > 0;) {
-        if (raised_locks[i].lock == lock) {
-            const KIRQL acquired_at = raised_locks[i].from;
-            std::copy(raised_locks.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                      raised_locks.begin() + static_cast<std::ptrdiff_t>(raised_count),
-                      raised_locks.begin() + static_cast<std::ptrdiff_t>(i));
-            --raised_count;
-            if (acquired_at != new_irql) {
-                report_release_irql(function, lock,
-                                    fmt::format("released to IRQL {}, but it was acquired at IRQL {}: pass the "
-                                                "OldIrql the acquire returned",
-                                                new_irql, acquired_at));
-            }
-            break;
+    // Locks are nearly always released in the reverse order of their
+    // acquisition: the last raise recorded is this lock's.
+    const std::size_t count = raised_count;
+    if (count != 0 && raised_locks[count - 1].lock == lock) [[likely]] {
+        raised_count = count - 1;
+        if (raised_locks[count - 1].from != new_irql) [[unlikely]] {
+            report_wrong_old_irql(lock, new_irql, raised_locks[count - 1].from, function);
         }
+    } else {
+        forget_raise_out_of_order(lock, new_irql, function);
     }
     set_current_irql(new_irql);
 }

@@ -11,6 +11,8 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 
 namespace wskemu::kernel::verifier {
@@ -107,6 +109,21 @@ static_assert(rule_count <= 64, "enabled_bits holds one bit per rule");
 inline bool enabled(rule r) noexcept {
     detail::ensure_initialised();
     return (detail::enabled_bits.load(std::memory_order_relaxed) >> static_cast<unsigned>(r)) & 1u;
+}
+
+/// The bits of @p rules in the enabled set.
+constexpr std::uint64_t mask_of(std::initializer_list<rule> rules) noexcept {
+    std::uint64_t mask = 0;
+    for (rule r : rules) {
+        mask |= std::uint64_t{1} << static_cast<unsigned>(r);
+    }
+    return mask;
+}
+
+/// True if any rule of @p mask (from mask_of) is on: one load for a group.
+inline bool any_enabled(std::uint64_t mask) noexcept {
+    detail::ensure_initialised();
+    return (detail::enabled_bits.load(std::memory_order_relaxed) & mask) != 0;
 }
 
 /// Optional facts for a report.

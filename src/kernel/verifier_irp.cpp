@@ -2,6 +2,7 @@
 // buffers use (docs/verifier.md, "IRPs" and "MDLs and buffers").
 #include "verifier_irp.hpp"
 
+#include "common/cold.hpp"
 #include "ex_pool.hpp"
 #include "verifier.hpp"
 
@@ -63,16 +64,12 @@ struct table_type {
 
 // The rules that need to know which IRPs are held. With all of them off,
 // calls skip the table (what "verifier off" costs, see docs/verifier.md).
-bool tracking() noexcept {
-    for (rule r : {rule::irp_pending_reused, rule::irp_reuse_while_pending, rule::irp_free_while_pending,
-                   rule::irp_completion_status, rule::mdl_freed_while_pending, rule::mdl_unlocked_while_pending,
-                   rule::buffer_modified_while_pending}) {
-        if (enabled(r)) {
-            return true;
-        }
-    }
-    return false;
-}
+constexpr std::uint64_t tracking_rules =
+    mask_of({rule::irp_pending_reused, rule::irp_reuse_while_pending, rule::irp_free_while_pending,
+             rule::irp_completion_status, rule::mdl_freed_while_pending, rule::mdl_unlocked_while_pending,
+             rule::buffer_modified_while_pending});
+
+bool tracking() noexcept { return any_enabled(tracking_rules); }
 
 table_type& table() {
     static table_type* const instance = new table_type();
@@ -164,12 +161,7 @@ void report_with_creation(rule r, const char* function, const void* object, cons
     report(r, function, object, message, details);
 }
 
-}  // namespace
-
-void check_not_freed(PIRP irp, const char* function) {
-    if (!is_freed_block(irp)) {
-        return;
-    }
+WSKEMU_COLD void report_freed_irp(PIRP irp, const char* function) {
     const block_history history = block_history_of(irp);
     report_details details;
     details.creation = &history.info.stack;
@@ -182,57 +174,83 @@ void check_not_freed(PIRP irp, const char* function) {
                  details);
 }
 
+WSKEMU_COLD void report_irp_still_held(PIRP irp, const char* function, const char* holder) {
+    report_with_creation(rule::irp_pending_reused, function, irp,
+                         fmt::format("{}: IRP {} is still held by a pending {}; wait for its completion routine "
+                                     "before reusing it (refused with STATUS_INVALID_PARAMETER)",
+                                     function, static_cast<const void*>(irp), holder));
+}
+
+WSKEMU_COLD void report_no_stack_location(PIRP irp, const char* function) {
+    auto details = with_parameters(reinterpret_cast<ULONG_PTR>(irp));
+    const common::stack_trace created = creation_of(irp);
+    details.creation = &created;
+    report(rule::irp_no_stack_location, function, irp,
+           fmt::format("{}: IRP {} has no free stack location (StackCount {}, CurrentLocation {}); allocate it "
+                       "with IoAllocateIrp(1, FALSE) or more (refused with STATUS_INVALID_PARAMETER)",
+                       function, static_cast<const void*>(irp), static_cast<int>(irp->StackCount),
+                       static_cast<int>(irp->CurrentLocation)),
+           details);
+}
+
+WSKEMU_COLD void report_completion_routine(PIRP irp, const char* function, const IO_STACK_LOCATION* next) {
+    if (next->CompletionRoutine == nullptr) {
+        report_with_creation(rule::irp_no_completion_routine, function, irp,
+                             fmt::format("{}: IRP {} was allocated by the driver but has no completion routine; "
+                                         "set one with IoSetCompletionRoutine(Irp, Routine, Context, TRUE, TRUE, "
+                                         "TRUE) that returns STATUS_MORE_PROCESSING_REQUIRED",
+                                         function, static_cast<const void*>(irp)));
+        return;
+    }
+    report_with_creation(rule::irp_invoke_flags, function, irp,
+                         fmt::format("{}: the completion routine of IRP {} runs only on{}{}{}{}; a driver-"
+                                     "allocated IRP needs it on success, error and cancel (TRUE, TRUE, TRUE)",
+                                     function, static_cast<const void*>(irp),
+                                     (next->Control & SL_INVOKE_ON_SUCCESS) ? " success" : "",
+                                     (next->Control & SL_INVOKE_ON_ERROR) ? " error" : "",
+                                     (next->Control & SL_INVOKE_ON_CANCEL) ? " cancel" : "",
+                                     (next->Control & all_invoke_flags) == 0 ? " nothing" : ""));
+}
+
+// The function of the call holding @p irp, or nullptr: this thread's slot,
+// then the shared table.
+WSKEMU_NOINLINE const char* holder_in_table(table_type& t, const IRP* irp) {
+    std::lock_guard lock(t.mutex);
+    auto it = t.held.find(irp);
+    return it == t.held.end() ? nullptr : it->second.function;
+}
+
+}  // namespace
+
+void check_not_freed(PIRP irp, const char* function) {
+    if (is_freed_block(irp)) [[unlikely]] {
+        report_freed_irp(irp, function);
+    }
+}
+
 bool irp_taken(PIRP irp, const char* function) {
     check_not_freed(irp, function);
     auto& t = table();
     // A held IRP is reported as held, whatever its stack looks like now.
     const bool tracked = tracking();
     if (tracked && (own.irp == irp || t.size.load(std::memory_order_relaxed) != 0)) {
-        std::unique_lock lock(t.mutex);
-        const char* first = own.irp == irp ? own.entry.function : nullptr;
-        if (auto it = t.held.find(irp); first == nullptr && it != t.held.end()) {
-            first = it->second.function;
-        }
-        if (first != nullptr) {
-            lock.unlock();
-            report_with_creation(rule::irp_pending_reused, function, irp,
-                                 fmt::format("{}: IRP {} is still held by a pending {}; wait for its completion "
-                                             "routine before reusing it (refused with STATUS_INVALID_PARAMETER)",
-                                             function, static_cast<const void*>(irp), first));
+        const char* first = own.irp == irp ? own.entry.function : holder_in_table(t, irp);
+        if (first != nullptr) [[unlikely]] {
+            report_irp_still_held(irp, function, first);
             return false;
         }
     }
-    if (irp->CurrentLocation <= 1) {
-        auto details = with_parameters(reinterpret_cast<ULONG_PTR>(irp));
-        const common::stack_trace created = creation_of(irp);
-        details.creation = &created;
-        report(rule::irp_no_stack_location, function, irp,
-               fmt::format("{}: IRP {} has no free stack location (StackCount {}, CurrentLocation {}); allocate it "
-                           "with IoAllocateIrp(1, FALSE) or more (refused with STATUS_INVALID_PARAMETER)",
-                           function, static_cast<const void*>(irp), static_cast<int>(irp->StackCount),
-                           static_cast<int>(irp->CurrentLocation)),
-               details);
+    if (irp->CurrentLocation <= 1) [[unlikely]] {
+        report_no_stack_location(irp, function);
         return false;
     }
     // No location in use: the driver allocated it for this call (IRP rule 2).
     const bool client_allocated = irp->CurrentLocation == irp->StackCount + 1;
     if (client_allocated) {
         const IO_STACK_LOCATION* next = IoGetNextIrpStackLocation(irp);
-        if (next->CompletionRoutine == nullptr) {
-            report_with_creation(rule::irp_no_completion_routine, function, irp,
-                                 fmt::format("{}: IRP {} was allocated by the driver but has no completion routine; "
-                                             "set one with IoSetCompletionRoutine(Irp, Routine, Context, TRUE, TRUE, "
-                                             "TRUE) that returns STATUS_MORE_PROCESSING_REQUIRED",
-                                             function, static_cast<const void*>(irp)));
-        } else if ((next->Control & all_invoke_flags) != all_invoke_flags) {
-            report_with_creation(rule::irp_invoke_flags, function, irp,
-                                 fmt::format("{}: the completion routine of IRP {} runs only on{}{}{}{}; a driver-"
-                                             "allocated IRP needs it on success, error and cancel (TRUE, TRUE, TRUE)",
-                                             function, static_cast<const void*>(irp),
-                                             (next->Control & SL_INVOKE_ON_SUCCESS) ? " success" : "",
-                                             (next->Control & SL_INVOKE_ON_ERROR) ? " error" : "",
-                                             (next->Control & SL_INVOKE_ON_CANCEL) ? " cancel" : "",
-                                             (next->Control & all_invoke_flags) == 0 ? " nothing" : ""));
+        if (next->CompletionRoutine == nullptr || (next->Control & all_invoke_flags) != all_invoke_flags)
+            [[unlikely]] {
+            report_completion_routine(irp, function, next);
         }
     }
     if (!tracked) {
@@ -309,48 +327,72 @@ void send_bytes(const void* data, std::size_t size) {
     }
 }
 
+namespace {
+
+// What completion_scope takes from a held IRP's entry.
+struct taken_entry {
+    const char* function = nullptr;
+    bool client_allocated = false;
+    bool modified = false;  // the checksum of its send's bytes changed
+};
+
+taken_entry take(const held_irp& entry) noexcept {
+    return taken_entry{entry.function, entry.client_allocated,
+                       !entry.pieces.empty() && checksum_of(entry.pieces) != entry.checksum};
+}
+
+// An IRP that went pending: its entry is in the shared table, if anywhere.
+WSKEMU_NOINLINE taken_entry take_from_table(const IRP* irp) {
+    auto& t = table();
+    if (t.size.load(std::memory_order_relaxed) == 0) {
+        return {};
+    }
+    held_irp entry;
+    {
+        std::lock_guard lock(t.mutex);
+        auto it = t.held.find(irp);
+        if (it == t.held.end()) {
+            return {};
+        }
+        held_table::node_type node = t.held.extract(it);
+        entry = std::move(node.mapped());
+        if (t.spare.size() < max_spare_nodes) {
+            node.mapped() = held_irp{};
+            t.spare.push_back(std::move(node));
+        }
+        t.size.store(t.held.size(), std::memory_order_relaxed);
+    }
+    return take(entry);
+}
+
+WSKEMU_COLD void report_modified_send(PIRP irp, const char* function) {
+    report_with_creation(rule::buffer_modified_while_pending, function, irp,
+                         fmt::format("{}: the bytes of the send with IRP {} changed before it completed; a driver "
+                                     "must not touch a send buffer until the completion routine runs",
+                                     function, static_cast<const void*>(irp)));
+}
+
+}  // namespace
+
 completion_scope::completion_scope(PIRP irp)
     : previous_(completing_irp), previous_client_(completing_client), previous_function_(completing_function) {
     if (current_irp == irp) {
         current_irp = nullptr;
     }
-    const char* function = nullptr;
-    bool client_allocated = false;
-    bool modified = false;
-    const auto take = [&](const held_irp& entry) {
-        function = entry.function;
-        client_allocated = entry.client_allocated;
-        modified = !entry.pieces.empty() && checksum_of(entry.pieces) != entry.checksum;
-    };
-    if (own.irp == irp) {
-        // An inline call's entry: read in place (the common case).
-        take(own.entry);
+    taken_entry taken;
+    if (own.irp == irp) [[likely]] {
+        // An inline call's entry: read in place.
+        taken = take(own.entry);
         own.irp = nullptr;
         reset(own.entry);
-    } else if (auto& t = table(); t.size.load(std::memory_order_relaxed) != 0) {
-        held_irp entry;
-        {
-            std::lock_guard lock(t.mutex);
-            if (auto it = t.held.find(irp); it != t.held.end()) {
-                held_table::node_type node = t.held.extract(it);
-                entry = std::move(node.mapped());
-                if (t.spare.size() < max_spare_nodes) {
-                    node.mapped() = held_irp{};
-                    t.spare.push_back(std::move(node));
-                }
-                t.size.store(t.held.size(), std::memory_order_relaxed);
-            }
-        }
-        take(entry);
+    } else {
+        taken = take_from_table(irp);
     }
     completing_irp = irp;
-    completing_client = client_allocated;
-    completing_function = function;
-    if (modified) {
-        report_with_creation(rule::buffer_modified_while_pending, function, irp,
-                             fmt::format("{}: the bytes of the send with IRP {} changed before it completed; a "
-                                         "driver must not touch a send buffer until the completion routine runs",
-                                         function, static_cast<const void*>(irp)));
+    completing_client = taken.client_allocated;
+    completing_function = taken.function;
+    if (taken.modified) [[unlikely]] {
+        report_modified_send(irp, taken.function);
     }
 }
 

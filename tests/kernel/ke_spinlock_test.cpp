@@ -175,6 +175,39 @@ TEST_F(SpinLockNesting, EachReleaseRestoresTheIrqlItsAcquireCameFrom) {
     EXPECT_TRUE(wskemu::verifier::reports().empty());
 }
 
+TEST_F(SpinLockNesting, LocksReleasedOutOfOrderAreMatchedToTheirOwnAcquires) {
+    // Released first-acquired first: each release must be checked against
+    // its own lock's acquire, not the last one recorded.
+    KSPIN_LOCK first, second;
+    KeInitializeSpinLock(&first);
+    KeInitializeSpinLock(&second);
+    KIRQL entry, old_first, old_second;
+    KeRaiseIrql(DISPATCH_LEVEL, &entry);
+    KeAcquireSpinLock(&first, &old_first);
+    KeAcquireSpinLock(&second, &old_second);
+    KeReleaseSpinLock(&first, old_first);
+    KeReleaseSpinLock(&second, old_second);
+    EXPECT_TRUE(wskemu::verifier::reports().empty());
+    KeLowerIrql(entry);
+
+    // From APC_LEVEL the two acquires return different levels; swapping
+    // them is the mistake, once for each lock.
+    KeRaiseIrql(APC_LEVEL, &entry);
+    KeAcquireSpinLock(&first, &old_first);
+    KeAcquireSpinLock(&second, &old_second);
+    KeReleaseSpinLock(&first, old_second);
+    KeReleaseSpinLock(&second, old_first);
+    EXPECT_EQ(KeGetCurrentIrql(), APC_LEVEL);
+    KeLowerIrql(entry);
+    const auto reports = wskemu::verifier::take_reports();
+    ASSERT_EQ(reports.size(), 2u);
+    EXPECT_EQ(reports[0].rule, "spinlock.release_irql");
+    EXPECT_EQ(reports[0].object, &first);
+    EXPECT_NE(reports[0].message.find("acquired at IRQL 1"), std::string::npos) << reports[0].message;
+    EXPECT_EQ(reports[1].object, &second);
+    EXPECT_NE(reports[1].message.find("acquired at IRQL 2"), std::string::npos) << reports[1].message;
+}
+
 TEST_F(SpinLockNesting, MoreLocksThanTheThreadsRecordHoldsReleaseCleanlyAndLaterChecksStillWork) {
     // The record of raised acquires has a fixed size (32); the ones beyond
     // it go unchecked, and must not disturb the ones within it.
