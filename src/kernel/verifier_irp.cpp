@@ -296,6 +296,11 @@ void buffer_in_use(const MDL* first, std::size_t count) {
         return;
     }
     if (own.irp == current_irp) {
+        if (count == 1 && own.entry.mdl_count == 0) {
+            own.entry.mdls[0] = first;  // a call's single MDL: nothing to compare with
+            own.entry.mdl_count = 1;
+            return;
+        }
         note_mdls(own.entry, first, count);
         return;
     }
