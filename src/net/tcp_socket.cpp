@@ -328,7 +328,7 @@ void socket_state::kick_receive_locked() {
 
 // The handler is destroyed before the lock is taken again: its captures may
 // own the last reference to this socket, whose destructor takes the lock.
-void socket_state::finish_send(std::unique_lock<std::mutex>& lock, error e) {
+void socket_state::finish_send(std::unique_lock<common::sleep_lock>& lock, error e) {
     send_op* op = send_queue.pop();
     std::size_t bytes = op->done;
     if (op->shutdown) {
@@ -345,7 +345,7 @@ void socket_state::finish_send(std::unique_lock<std::mutex>& lock, error e) {
     lock.lock();
 }
 
-void socket_state::finish_receive(std::unique_lock<std::mutex>& lock, error e) {
+void socket_state::finish_receive(std::unique_lock<common::sleep_lock>& lock, error e) {
     {
         receive_op* op = receive_queue.pop();
         std::size_t bytes = op->done;
@@ -359,7 +359,7 @@ void socket_state::finish_receive(std::unique_lock<std::mutex>& lock, error e) {
 
 // Completes, in order, every head op that needs no I/O, then starts the first
 // that does. Handlers run one at a time, so completions keep queue order.
-void socket_state::drain_send(std::unique_lock<std::mutex>& lock) {
+void socket_state::drain_send(std::unique_lock<common::sleep_lock>& lock) {
     while (!send_queue.empty()) {
         send_op* op = send_queue.front();
         if (op->cancelled || closed) {
@@ -383,7 +383,7 @@ void socket_state::drain_send(std::unique_lock<std::mutex>& lock) {
     send_active = false;
 }
 
-void socket_state::drain_receive(std::unique_lock<std::mutex>& lock) {
+void socket_state::drain_receive(std::unique_lock<common::sleep_lock>& lock) {
     while (!receive_queue.empty()) {
         receive_op* op = receive_queue.front();
         if (op->cancelled || closed) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "asio_glue.hpp"
+#include "common/sleep_lock.hpp"
 #include "handler_memory.hpp"
 #include "op_queue.hpp"
 #include "tcp_socket.hpp"
@@ -95,10 +96,10 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
     void kick_receive_locked();
     void on_write(const boost::system::error_code& ec, std::size_t n);
     void on_read(const boost::system::error_code& ec, std::size_t n);
-    void drain_send(std::unique_lock<std::mutex>& lock);
-    void drain_receive(std::unique_lock<std::mutex>& lock);
-    void finish_send(std::unique_lock<std::mutex>& lock, error e);
-    void finish_receive(std::unique_lock<std::mutex>& lock, error e);
+    void drain_send(std::unique_lock<common::sleep_lock>& lock);
+    void drain_receive(std::unique_lock<common::sleep_lock>& lock);
+    void finish_send(std::unique_lock<common::sleep_lock>& lock, error e);
+    void finish_receive(std::unique_lock<common::sleep_lock>& lock, error e);
     error send_error(const boost::system::error_code& ec) const;
     // Records an error that ends one or both directions.
     void note_end_locked(error e, bool receiving) noexcept;
@@ -106,7 +107,7 @@ struct socket_state : std::enable_shared_from_this<socket_state> {
     error prepare_locked();
 
     io_engine& engine;
-    mutable std::mutex mutex;
+    mutable common::sleep_lock mutex;  // held across synchronous host calls
     // The host socket, parked, and the same descriptor in the running
     // context from the start of a native asynchronous operation to the next
     // synchronous call of a driver's thread (parked_socket.hpp).

@@ -1,6 +1,7 @@
 // wskemu host side: UDP sockets. Asio owns the descriptor and the readiness
 // waits; the datagram system calls are ours (datagram_io.hpp), because Asio's
 // receive_from reports neither truncation nor packet information.
+#include "common/sleep_lock.hpp"
 #include "datagram_io.hpp"
 #include "op_queue.hpp"
 #include "parked_socket.hpp"
@@ -43,8 +44,8 @@ struct udp_state : std::enable_shared_from_this<udp_state> {
         socket.close(ignored);
     }
 
-    void run_receives(std::unique_lock<std::mutex>& lock);
-    void run_sends(std::unique_lock<std::mutex>& lock);
+    void run_receives(std::unique_lock<common::sleep_lock>& lock);
+    void run_sends(std::unique_lock<common::sleep_lock>& lock);
     void arm_wait_locked(bool for_write);
     void kick_locked(bool for_write);
     void cancel_all_locked();
@@ -58,7 +59,7 @@ struct udp_state : std::enable_shared_from_this<udp_state> {
     }
 
     io_engine& engine;
-    mutable std::mutex mutex;
+    mutable common::sleep_lock mutex;  // held across synchronous host calls
     // The host socket, parked, and the same descriptor in the running
     // context from the arming of a readiness wait to the next synchronous
     // call of a driver's thread (parked_socket.hpp).
@@ -75,7 +76,7 @@ struct udp_state : std::enable_shared_from_this<udp_state> {
     bool write_wait = false;
 };
 
-void udp_state::run_receives(std::unique_lock<std::mutex>& lock) {
+void udp_state::run_receives(std::unique_lock<common::sleep_lock>& lock) {
     if (receiving) {
         return;  // the running runner goes on until the host would block
     }
@@ -103,7 +104,7 @@ void udp_state::run_receives(std::unique_lock<std::mutex>& lock) {
     receiving = false;
 }
 
-void udp_state::run_sends(std::unique_lock<std::mutex>& lock) {
+void udp_state::run_sends(std::unique_lock<common::sleep_lock>& lock) {
     if (sending) {
         return;
     }

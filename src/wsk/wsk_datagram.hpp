@@ -11,6 +11,7 @@
 
 #include <wsk.h>
 
+#include "common/sleep_lock.hpp"
 #include "net/udp_socket.hpp"
 #include "wsk/wsk_events.hpp"
 #include "wsk/wsk_socket_base.hpp"
@@ -136,7 +137,7 @@ private:
     net::udp_socket host_;
     socket_events events_;
 
-    mutable std::mutex mutex_;
+    mutable common::sleep_lock mutex_;  // held across the host call of an inline send or receive
     bool bound_ = false;
     bool closing_ = false;
     bool dead_ = false;                   // a fatal host error: every call but close fails

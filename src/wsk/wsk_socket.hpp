@@ -8,6 +8,7 @@
 
 #include <wsk.h>
 
+#include "common/sleep_lock.hpp"
 #include "net/tcp_socket.hpp"
 #include "wsk/wsk_events.hpp"
 #include "wsk/wsk_socket_base.hpp"
@@ -264,7 +265,7 @@ private:
     socket_events events_;
     ULONG inherited_events_ = 0;  // inherit_listener_events
 
-    std::mutex mutex_;
+    common::sleep_lock mutex_;  // held across the host call of an inline send or receive
     socket_phase phase_ = socket_phase::open;
     bool forced_closed_ = false;  // the connection broke: every call but close fails
     bool peer_closed_ = false;    // a receive saw the peer's FIN

@@ -1,6 +1,7 @@
 // wskemu: the registry of live WSK sockets.
 #include "wsk/wsk_socket_base.hpp"
 
+#include "common/cold.hpp"
 #include "common/short_lock.hpp"
 #include "kernel/bug_check.hpp"
 #include "kernel/log.hpp"
@@ -119,10 +120,9 @@ bool is_live_socket(const WSK_SOCKET* socket) noexcept {
     return shard.sockets.count(socket) != 0;
 }
 
-socket_base& live_socket(PWSK_SOCKET socket, const char* function) {
-    if (is_live_socket(socket)) {
-        return *static_cast<socket_base*>(socket);
-    }
+namespace {
+
+WSKEMU_COLD void report_not_live(PWSK_SOCKET socket, const char* function) {
     namespace verifier = kernel::verifier;
     auto details = verifier::with_parameters(socket_not_live, reinterpret_cast<ULONG_PTR>(socket));
     verifier::report_fatal(verifier::rule::socket_not_live, function, socket,
@@ -131,19 +131,35 @@ socket_base& live_socket(PWSK_SOCKET socket, const char* function) {
                            details);
 }
 
+WSKEMU_COLD void report_wrong_category(PWSK_SOCKET socket, const socket_base& s, socket_category category,
+                                       const char* function) {
+    namespace verifier = kernel::verifier;
+    verifier::report_details details;
+    details.creation = &s.creation_stack();
+    details.has_parameters = true;
+    details.parameters = {socket_wrong_category, reinterpret_cast<ULONG_PTR>(socket),
+                          static_cast<ULONG_PTR>(s.category()), static_cast<ULONG_PTR>(category)};
+    verifier::report_fatal(verifier::rule::socket_wrong_category, function, socket,
+                           fmt::format("{}: socket {} is a {} socket, but this is the {} socket dispatch table's "
+                                       "function (call through the socket's own Dispatch)",
+                                       function, static_cast<void*>(socket), category_name(s.category()),
+                                       category_name(category)),
+                           details);
+}
+
+}  // namespace
+
+socket_base& live_socket(PWSK_SOCKET socket, const char* function) {
+    if (!is_live_socket(socket)) [[unlikely]] {
+        report_not_live(socket, function);
+    }
+    return *static_cast<socket_base*>(socket);
+}
+
 socket_base& live_socket(PWSK_SOCKET socket, socket_category category, const char* function) {
     socket_base& s = live_socket(socket, function);
-    if (s.category() != category) {
-        namespace verifier = kernel::verifier;
-        verifier::report_details details;
-        details.creation = &s.creation_stack();
-        details.has_parameters = true;
-        details.parameters = {socket_wrong_category, reinterpret_cast<ULONG_PTR>(socket),
-                              static_cast<ULONG_PTR>(s.category()), static_cast<ULONG_PTR>(category)};
-        verifier::report_fatal(verifier::rule::socket_wrong_category, function, socket, fmt::format("{}: socket {} is a {} socket, but this is the {} socket dispatch table's function (call "
-                        "through the socket's own Dispatch)",
-                        function, static_cast<void*>(socket), category_name(s.category()), category_name(category)),
-            details);
+    if (s.category() != category) [[unlikely]] {
+        report_wrong_category(socket, s, category, function);
     }
     return s;
 }
