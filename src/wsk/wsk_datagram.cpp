@@ -260,10 +260,13 @@ NTSTATUS datagram_socket::send_messages(PWSK_BUF_LIST list, ULONG flags, PSOCKAD
 
 NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, PSOCKADDR remote,
                                          ULONG control_length, PCMSGHDR control, PIRP irp) {
-    std::vector<std::vector<net::const_buffer>> datagrams;
     std::optional<net::packet_info> source;
     net::endpoint destination;
     std::unique_lock lock(mutex_);
+    // The descriptor lists of the datagrams: the socket's own, reused (under
+    // the lock) so that an inline send allocates nothing.
+    std::vector<std::vector<net::const_buffer>>& datagrams = send_datagrams_;
+    std::size_t count = 0;
     NTSTATUS status = usable_locked();
     if (NT_SUCCESS(status) && !bound_) {
         status = STATUS_INVALID_DEVICE_STATE;
@@ -280,20 +283,21 @@ NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, 
     // Every datagram is checked before any is sent: nothing goes out of a call
     // that fails its checks.
     const std::size_t largest = net::udp_socket::max_datagram_size(destination);
-    std::size_t count = 0;
     for (const WSK_BUF_LIST* element = list; NT_SUCCESS(status) && element != nullptr; element = element->Next) {
-        if (++count > max_mdl_chain_length) {
+        if (count == max_mdl_chain_length) {
             status = STATUS_INVALID_PARAMETER;  // taken for a cycle
             break;
         }
-        std::vector<net::const_buffer> pieces;
+        if (count == datagrams.size()) {
+            datagrams.emplace_back();
+        }
         std::size_t total = 0;
-        status = map_wsk_buf<net::const_buffer, const unsigned char>(&element->Buffer, pieces, total);
+        status = map_wsk_buf<net::const_buffer, const unsigned char>(&element->Buffer, datagrams[count++], total);
         if (NT_SUCCESS(status) && total > largest) {
             status = STATUS_INVALID_BUFFER_SIZE;
         }
-        datagrams.push_back(std::move(pieces));
     }
+    datagrams.resize(count);
     if (!NT_SUCCESS(status)) {
         lock.unlock();
         return complete_irp(irp, status, 0);
@@ -325,6 +329,7 @@ NTSTATUS datagram_socket::send_datagrams(const WSK_BUF_LIST* list, ULONG flags, 
     op->bytes = sent;
     op->outstanding = datagrams.size() - next;
     op->datagrams = std::move(datagrams);
+    datagrams.clear();  // moved from: the next call starts from an empty list
     op->destination = destination;
     ++pending_sends_;
     ++busy_;

@@ -149,6 +149,11 @@ private:
     bool want_ip_packet_info_ = false;    // IP_PKTINFO
     bool want_ipv6_packet_info_ = false;  // IPV6_PKTINFO
     std::size_t pending_sends_ = 0;
+    // The descriptor lists of the WskSendTo or WskSendMessages running under
+    // mutex_, kept so that their capacity is reused.
+    std::vector<std::vector<net::const_buffer>> send_datagrams_;
+    // The descriptor list of the WskReceiveFrom running under mutex_, likewise.
+    std::vector<net::mutable_buffer> receive_pieces_;
 
     std::deque<receive_operation*> receives_;  // WskReceiveFrom IRPs, oldest first
     host_receive host_receive_ = host_receive::none;

@@ -200,9 +200,9 @@ NTSTATUS datagram_socket::receive_from(PWSK_BUF buffer, ULONG flags, PSOCKADDR r
     if (NTSTATUS taken = take_irp(irp, "WskReceiveFrom"); !NT_SUCCESS(taken)) {
         return taken;
     }
-    std::vector<net::mutable_buffer> pieces;
     std::size_t total = 0;
     std::unique_lock lock(mutex_);
+    std::vector<net::mutable_buffer>& pieces = receive_pieces_;  // reused under the lock: no allocation inline
     NTSTATUS status = usable_locked();
     if (NT_SUCCESS(status) && !bound_) {
         status = STATUS_INVALID_DEVICE_STATE;
@@ -252,6 +252,7 @@ NTSTATUS datagram_socket::receive_from(PWSK_BUF buffer, ULONG flags, PSOCKADDR r
     }
     auto* op = new receive_operation(*this, irp);
     op->pieces = std::move(pieces);
+    pieces.clear();  // moved from: the next call starts from an empty list
     op->length = total;
     op->outputs = outputs;
     ++busy_;

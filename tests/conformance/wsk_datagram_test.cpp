@@ -431,6 +431,49 @@ TEST_P(WskSendMessages, EachElementIsOneDatagramInOrderAndInformationIsTheTotal)
     }
 }
 
+TEST_P(WskSendMessages, CallsOfDifferentLengthsOnOneSocketEachSendOnlyTheirOwnDatagrams) {
+    // The provider reuses one socket's descriptor lists from call to call: a
+    // shorter list after a longer one must not send what the longer one left.
+    PWSK_SOCKET s = bound_socket(family());
+    SOCKADDR_STORAGE to = sockaddr_of(peer_->endpoint());
+    const auto send_list = [&](std::initializer_list<std::size_t> sizes, unsigned seed) {
+        std::vector<std::unique_ptr<mdl_buffer>> buffers;
+        std::vector<WSK_BUF_LIST> list(sizes.size());
+        std::size_t i = 0;
+        for (std::size_t size : sizes) {
+            buffers.push_back(std::make_unique<mdl_buffer>(size));
+            const auto data = pattern(size, seed + static_cast<unsigned>(i));
+            std::copy(data.begin(), data.end(), buffers.back()->bytes.begin());
+            list[i].Buffer = {buffers.back()->mdl, 0, size};
+            list[i].Next = i + 1 < sizes.size() ? &list[i + 1] : nullptr;
+            ++i;
+        }
+        irp_call call;
+        EXPECT_EQ(call.result(dispatch(s)->WskSendMessages(s, list.data(), 0, reinterpret_cast<PSOCKADDR>(&to), 0,
+                                                           nullptr, call.irp)),
+                  STATUS_SUCCESS);
+    };
+    const auto expect_datagrams = [&](std::initializer_list<std::size_t> sizes, unsigned seed) {
+        unsigned i = 0;
+        for (std::size_t size : sizes) {
+            const auto got = peer_->receive();
+            ASSERT_TRUE(got) << "datagram " << i << " of seed " << seed;
+            EXPECT_EQ(got->bytes, pattern(size, seed + i)) << "datagram " << i << " of seed " << seed;
+            ++i;
+        }
+        EXPECT_FALSE(peer_->receive(100ms)) << "more datagrams than the call's list after seed " << seed;
+    };
+    send_list({50, 60, 70}, 10);
+    expect_datagrams({50, 60, 70}, 10);
+    send_list({40}, 20);
+    expect_datagrams({40}, 20);
+    const endpoint peer = peer_->endpoint();
+    EXPECT_EQ(send_to(s, pattern(30, 30), &peer), STATUS_SUCCESS);
+    expect_datagrams({30}, 30);
+    send_list({20, 25}, 40);
+    expect_datagrams({20, 25}, 40);
+}
+
 TEST_P(WskSendMessages, AnOversizedOrBadElementFailsTheCallAndNothingIsSent) {
     PWSK_SOCKET s = bound_socket(family());
     mdl_buffer small(10);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -33,6 +34,33 @@ void address_bytes(endpoint& out, address_family family, const void* bytes) {
     std::memcpy(out.address.data(), bytes, family == address_family::ipv4 ? 4 : 16);
 }
 
+// The iovecs of one datagram's pieces: in place for the usual few, so that
+// a datagram sent or received allocates nothing; on the heap beyond.
+class iovec_list {
+public:
+    template <typename Buffer>
+    explicit iovec_list(std::span<const Buffer> buffers) : size_(buffers.size()) {
+        if (size_ > in_place_.size()) {
+            heap_.resize(size_);
+        }
+        iovec* out = data();
+        for (std::size_t i = 0; i < size_; ++i) {
+            out[i].iov_base = const_cast<void*>(static_cast<const void*>(buffers[i].data));
+            out[i].iov_len = buffers[i].size;
+        }
+    }
+    iovec_list(const iovec_list&) = delete;
+    iovec_list& operator=(const iovec_list&) = delete;
+
+    iovec* data() noexcept { return heap_.empty() ? in_place_.data() : heap_.data(); }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    std::size_t size_;
+    std::array<iovec, 8> in_place_{};
+    std::vector<iovec> heap_;
+};
+
 }  // namespace
 
 error prepare_datagram_socket(udp::socket& socket, address_family family) {
@@ -51,13 +79,10 @@ datagram_result receive_datagram(udp::socket& socket, std::span<const mutable_bu
         result.err = error::invalid_argument;
         return result;
     }
-    std::vector<iovec> vectors(buffers.size());
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-        vectors[i].iov_base = buffers[i].data;
-        vectors[i].iov_len = buffers[i].size;
-    }
-    sockaddr_storage from{};
-    control_buffer control{};
+    iovec_list vectors(buffers);
+    // Not cleared: only what the kernel writes (msg_namelen, msg_controllen) is read.
+    sockaddr_storage from;
+    control_buffer control;
     msghdr message{};
     message.msg_name = &from;
     message.msg_namelen = sizeof(from);
@@ -107,11 +132,7 @@ io_result send_datagram(udp::socket& socket, std::span<const const_buffer> buffe
     if (buffers.size() > max_datagram_buffers) {
         return {error::invalid_argument, 0};
     }
-    std::vector<iovec> vectors(buffers.size());
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-        vectors[i].iov_base = const_cast<void*>(buffers[i].data);
-        vectors[i].iov_len = buffers[i].size;
-    }
+    iovec_list vectors(buffers);
     udp::endpoint to = to_asio_udp(destination);
     msghdr message{};
     message.msg_name = to.data();
