@@ -132,8 +132,20 @@ io_result send_datagram(udp::socket& socket, std::span<const const_buffer> buffe
     if (buffers.size() > max_datagram_buffers) {
         return {error::invalid_argument, 0};
     }
-    iovec_list vectors(buffers);
     udp::endpoint to = to_asio_udp(destination);
+    if (source == nullptr && buffers.size() <= 1) {
+        // One piece and no source address: sendto(), which spares the kernel
+        // copying in a message header and an iovec array.
+        const void* data = buffers.empty() ? nullptr : buffers[0].data;
+        const std::size_t size = buffers.empty() ? 0 : buffers[0].size;
+        const ssize_t n = ::sendto(socket.native_handle(), data, size, MSG_DONTWAIT | MSG_NOSIGNAL, to.data(),
+                                   static_cast<socklen_t>(to.size()));
+        if (n < 0) {
+            return {from_errno(errno), 0};
+        }
+        return {error::none, static_cast<std::size_t>(n)};
+    }
+    iovec_list vectors(buffers);
     msghdr message{};
     message.msg_name = to.data();
     message.msg_namelen = static_cast<socklen_t>(to.size());
