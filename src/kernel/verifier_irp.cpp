@@ -212,8 +212,8 @@ WSKEMU_COLD void report_completion_routine(PIRP irp, const char* function, const
                                      (next->Control & all_invoke_flags) == 0 ? " nothing" : ""));
 }
 
-// The function of the call holding @p irp, or nullptr: this thread's slot,
-// then the shared table.
+// The function of the pending call whose entry for @p irp is in the shared
+// table, or nullptr.
 WSKEMU_NOINLINE const char* holder_in_table(table_type& t, const IRP* irp) {
     std::lock_guard lock(t.mutex);
     auto it = t.held.find(irp);
