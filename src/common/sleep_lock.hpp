@@ -2,17 +2,25 @@
 // receive), so a waiter sleeps instead of spinning. Shared by both worlds
 // (it includes neither WDK nor OS socket headers).
 //
-// Why not std::mutex: it is the same two atomic operations uncontended, but
-// each goes through a call into the C library and its checks of the mutex
-// kind: about 55 instructions per lock and unlock, taken twice per WSK send
-// or receive (the WSK socket's lock and the host socket's). This one is
-// inline, a compare-exchange and an exchange. Waiting uses std::atomic
-// wait/notify: a futex on Linux, WaitOnAddress on Windows.
+// Why not std::mutex, on Linux: it is the same two atomic operations
+// uncontended, but each goes through a call into the C library and its
+// checks of the mutex kind: about 55 instructions per lock and unlock, taken
+// twice per WSK send or receive (the WSK socket's lock and the host
+// socket's). This one is inline, a compare-exchange and an exchange, and a
+// waiter sleeps on a futex (std::atomic wait).
+//
+// Elsewhere it is std::mutex. Without a futex, libstdc++ 12 builds
+// std::atomic wait on a shared condition variable, and under the MinGW build
+// (run on Wine) a waiter slept on after the unlock that should have woken it:
+// the exclusion test of tests/runtime/lock_test.cpp hung.
 #pragma once
 
 #include <atomic>
+#include <mutex>
 
 namespace wskemu::common {
+
+#if defined(__linux__)
 
 class sleep_lock {
 public:
@@ -57,5 +65,23 @@ private:
 
     std::atomic<int> state_{unlocked};
 };
+
+#else
+
+class sleep_lock {
+public:
+    sleep_lock() noexcept = default;
+    sleep_lock(const sleep_lock&) = delete;
+    sleep_lock& operator=(const sleep_lock&) = delete;
+
+    void lock() { mutex_.lock(); }
+    bool try_lock() { return mutex_.try_lock(); }
+    void unlock() { mutex_.unlock(); }
+
+private:
+    std::mutex mutex_;
+};
+
+#endif
 
 }  // namespace wskemu::common
