@@ -29,9 +29,7 @@ public:
     sleep_lock& operator=(const sleep_lock&) = delete;
 
     void lock() noexcept {
-        int expected = unlocked;
-        if (!state_.compare_exchange_strong(expected, locked, std::memory_order_acquire, std::memory_order_relaxed))
-            [[unlikely]] {
+        if (!try_lock()) [[unlikely]] {
             lock_contended();
         }
     }
@@ -68,19 +66,7 @@ private:
 
 #else
 
-class sleep_lock {
-public:
-    sleep_lock() noexcept = default;
-    sleep_lock(const sleep_lock&) = delete;
-    sleep_lock& operator=(const sleep_lock&) = delete;
-
-    void lock() { mutex_.lock(); }
-    bool try_lock() { return mutex_.try_lock(); }
-    void unlock() { mutex_.unlock(); }
-
-private:
-    std::mutex mutex_;
-};
+using sleep_lock = std::mutex;
 
 #endif
 
