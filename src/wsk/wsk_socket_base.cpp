@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -35,6 +36,16 @@ struct live_shard {
 };
 
 constexpr std::size_t live_shard_count = 64;  // a power of two
+
+// Every socket call of a driver usually names the socket its thread named
+// last: each thread remembers the last socket it found live, and the count
+// of withdrawals when it looked. Any withdrawal since (the socket's or
+// another's: an address can be reused) sends the next call to the registry.
+// A withdrawal counts after its erase, so a look-up that raced with it
+// either missed the socket or remembers a count that is already stale.
+std::atomic<std::uint64_t> withdrawals{0};
+thread_local const WSK_SOCKET* last_live = nullptr;
+thread_local std::uint64_t last_live_withdrawals = 0;
 
 live_shard& shard_at(std::size_t index) noexcept {
     static auto* shards = new live_shard[live_shard_count];  // never destroyed: used at exit
@@ -74,6 +85,7 @@ void socket_base::withdraw() {
         std::lock_guard lock(shard.mutex);
         shard.sockets.erase(this);
     }
+    withdrawals.fetch_add(1, std::memory_order_release);
     if (observation_ != nullptr) {
         rt::close_socket_record(observation_);
     }
@@ -111,14 +123,36 @@ void report_call_while_closing(const socket_base& socket, const char* function) 
                      details);
 }
 
-bool is_live_socket(const WSK_SOCKET* socket) noexcept {
+namespace {
+
+// The registry's answer, remembered for this thread when the socket is live.
+WSKEMU_NOINLINE bool look_up_live_socket(const WSK_SOCKET* socket, std::uint64_t seen) noexcept {
     if (socket == nullptr) {
         return false;
     }
     live_shard& shard = shard_of(socket);
-    std::lock_guard lock(shard.mutex);
-    return shard.sockets.count(socket) != 0;
+    {
+        std::lock_guard lock(shard.mutex);
+        if (shard.sockets.count(socket) == 0) {
+            return false;
+        }
+    }
+    last_live = socket;
+    last_live_withdrawals = seen;
+    return true;
 }
+
+inline bool is_live_socket_inline(const WSK_SOCKET* socket) noexcept {
+    const std::uint64_t seen = withdrawals.load(std::memory_order_acquire);
+    if (socket == last_live && seen == last_live_withdrawals && socket != nullptr) [[likely]] {
+        return true;
+    }
+    return look_up_live_socket(socket, seen);
+}
+
+}  // namespace
+
+bool is_live_socket(const WSK_SOCKET* socket) noexcept { return is_live_socket_inline(socket); }
 
 namespace {
 
@@ -150,14 +184,17 @@ WSKEMU_COLD void report_wrong_category(PWSK_SOCKET socket, const socket_base& s,
 }  // namespace
 
 socket_base& live_socket(PWSK_SOCKET socket, const char* function) {
-    if (!is_live_socket(socket)) [[unlikely]] {
+    if (!is_live_socket_inline(socket)) [[unlikely]] {
         report_not_live(socket, function);
     }
     return *static_cast<socket_base*>(socket);
 }
 
 socket_base& live_socket(PWSK_SOCKET socket, socket_category category, const char* function) {
-    socket_base& s = live_socket(socket, function);
+    if (!is_live_socket_inline(socket)) [[unlikely]] {
+        report_not_live(socket, function);
+    }
+    socket_base& s = *static_cast<socket_base*>(socket);
     if (s.category() != category) [[unlikely]] {
         report_wrong_category(socket, s, category, function);
     }
