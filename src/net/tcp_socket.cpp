@@ -2,10 +2,9 @@
 #include "tcp_socket_state.hpp"
 
 #include "parked_socket.hpp"
+#include "stream_io.hpp"
 
 #include <algorithm>
-#include <new>
-#include <type_traits>
 
 namespace wskemu::net {
 
@@ -32,51 +31,6 @@ std::size_t assign_buffers(std::vector<Buffer>& out, std::span<const Source> in)
         }
     }
     return total;
-}
-
-// Asio descriptors for one synchronous call (at most one system call's
-// worth), on the stack. Only the entries used are constructed: initialising
-// all 64 cost more than the rest of a small send.
-template <typename Buffer>
-class native_buffers {
-public:
-    static constexpr std::size_t capacity = 64;
-
-    template <typename Source>
-    explicit native_buffers(std::span<const Source> in) noexcept {
-        for (const Source& b : in) {
-            if (count_ == capacity) {
-                break;
-            }
-            if (b.size != 0) {
-                ::new (static_cast<void*>(&slots_[count_++])) Buffer(b.data, b.size);
-            }
-        }
-    }
-
-    std::size_t count() const noexcept { return count_; }
-    const Buffer& front() const noexcept { return *std::launder(reinterpret_cast<const Buffer*>(&slots_[0])); }
-    std::span<const Buffer> all() const noexcept {
-        return {std::launder(reinterpret_cast<const Buffer*>(&slots_[0])), count_};
-    }
-
-private:
-    static_assert(std::is_trivially_destructible_v<Buffer>);
-    struct alignas(Buffer) slot {
-        unsigned char bytes[sizeof(Buffer)];
-    };
-    slot slots_[capacity];
-    std::size_t count_ = 0;
-};
-
-// One send or receive system call over `buffers`: a single buffer (the usual
-// case, one MDL) takes Asio's single-buffer path.
-template <typename Buffer, typename Call>
-std::size_t native_transfer(const native_buffers<Buffer>& buffers, Call call) {
-    if (buffers.count() == 1) {
-        return call(buffers.front());
-    }
-    return call(buffers.all());
 }
 
 }  // namespace
@@ -608,10 +562,8 @@ io_result tcp_socket::try_send(std::span<const const_buffer> buffers) {
         return {error::would_block, 0};  // queued sends go first
     }
     s.park_before_synchronous_call_locked();
-    const detail::native_buffers<asio::const_buffer> native(buffers);
     boost::system::error_code ec;
-    std::size_t n =
-        detail::native_transfer(native, [&](const auto& sequence) { return s.socket.send(sequence, 0, ec); });
+    const std::size_t n = detail::send_some(s.socket, buffers, ec);
     if (ec) {
         error e = s.send_error(ec);
         s.note_end_locked(e, false);
@@ -670,10 +622,8 @@ io_result tcp_socket::try_receive(std::span<const mutable_buffer> buffers) {
         return {s.receive_end, 0};
     }
     s.park_before_synchronous_call_locked();
-    const detail::native_buffers<asio::mutable_buffer> native(buffers);
     boost::system::error_code ec;
-    std::size_t n =
-        detail::native_transfer(native, [&](const auto& sequence) { return s.socket.receive(sequence, 0, ec); });
+    const std::size_t n = detail::receive_some(s.socket, buffers, ec);
     if (ec) {
         error e = from_error_code(ec);
         s.note_end_locked(e, true);
