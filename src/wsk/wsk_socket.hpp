@@ -232,6 +232,12 @@ private:
                                         bool drain);
     // Copies kept bytes into `pieces` (advanced past them); the count. Lock held.
     std::size_t take_kept_locked(std::vector<net::mutable_buffer>& pieces);
+    // One host read for a small WskReceive (kept_ empty): up to
+    // receive_read_ahead_size bytes into the thread's scratch buffer, copied
+    // into `pieces` (not advanced), the rest kept as a record. The bytes
+    // copied, or the host's error. Traces the host read unless `quiet` (a
+    // poll's read that found nothing). Lock held.
+    net::io_result receive_ahead_locked(const std::vector<net::mutable_buffer>& pieces, bool quiet);
     // Frees every kept record (WSK_FLAG_DRAIN, close). Lock held.
     void drop_kept_locked();
     // A WskReceive completed: indications resume (kept data first).

@@ -14,12 +14,14 @@
 #include "runtime/control.hpp"
 #include "runtime/faults.hpp"
 #include "wsk/wsk_buf.hpp"
+#include "wsk/wsk_trace.hpp"
 #include "wsk/wsk_verifier.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <unordered_set>
 #include <utility>
@@ -109,6 +111,42 @@ std::size_t connection_socket::take_kept_locked(std::vector<net::mutable_buffer>
         free_record(record);
     }
     return taken;
+}
+
+net::io_result connection_socket::receive_ahead_locked(const std::vector<net::mutable_buffer>& pieces, bool quiet) {
+    // Per thread, not per socket: a connection keeps only the bytes it read
+    // ahead, in a record of their size.
+    thread_local std::unique_ptr<unsigned char[]> scratch;
+    if (!scratch) {
+        scratch = std::make_unique<unsigned char[]>(socket_limits::receive_read_ahead_size);
+    }
+    const net::mutable_buffer into{scratch.get(), socket_limits::receive_read_ahead_size};
+    const std::span<const net::mutable_buffer> read(&into, 1);
+    const net::io_result r = host_.try_receive(read);
+    if (!quiet || r.err != net::error::would_block) {
+        trace_received(*this, read, r.bytes, r.err);
+    }
+    if (r.err != net::error::none) {
+        return r;
+    }
+    const std::size_t copied = copy_into(pieces, scratch.get(), r.bytes);
+    const std::size_t surplus = r.bytes - copied;
+    if (surplus == 0) {
+        return {net::error::none, copied};
+    }
+    data_record* record = allocate_record(surplus);
+    if (record == nullptr) {
+        kernel::log().error("WSK connection socket {}: no memory to keep {} bytes read ahead; the connection is "
+                            "aborted (STATUS_INSUFFICIENT_RESOURCES)",
+                            static_cast<void*>(static_cast<WSK_SOCKET*>(this)), surplus);
+        break_connection_locked(STATUS_INSUFFICIENT_RESOURCES);
+        return {net::error::none, copied};
+    }
+    std::memcpy(record->payload(), scratch.get() + copied, surplus);
+    finish_record(record, surplus, r.bytes < socket_limits::receive_read_ahead_size);
+    kept_.push_back(record);
+    kept_bytes_ += surplus;
+    return {net::error::none, copied};
 }
 
 void connection_socket::drop_kept_locked() {

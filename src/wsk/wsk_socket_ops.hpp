@@ -150,6 +150,11 @@ constexpr std::size_t event_read_copied_below = event_read_size / 2;
 constexpr std::size_t max_chain = 8;
 // The event side reads ahead while the provider holds fewer bytes than this.
 constexpr std::size_t read_ahead_limit = 256 * 1024;
+// A WskReceive for fewer bytes than this reads ahead: one host read of up to
+// receive_read_ahead_size bytes, the rest kept for the next receives
+// (docs/performance.md, "Reading ahead for small receives").
+constexpr std::size_t read_ahead_below = 2048;
+constexpr std::size_t receive_read_ahead_size = 65536;
 // Bytes the driver retains on a socket from which indications carry
 // WSK_FLAG_RELEASE_ASAP.
 constexpr std::size_t release_asap_bytes = 1024 * 1024;

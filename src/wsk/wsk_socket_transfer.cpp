@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <optional>
 
 namespace wskemu::wsk {
 
@@ -510,9 +509,11 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
         }
         return completed;
     }
-    transfer_limit limit{total};
+    // Initialised, not assigned: an assignment copies the 13 bytes of the
+    // struct as two overlapping 8-byte moves right after the call stored it,
+    // and each of the loads waits for the stores to leave the store buffer.
+    const transfer_limit limit = drain ? transfer_limit{total} : receive_limit_locked(total, wait_all);
     if (!drain) {
-        limit = receive_limit_locked(total, wait_all);
         if (limit.end_of_stream) {
             peer_closed_ = true;
             lock.unlock();
@@ -556,15 +557,27 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
         const auto grace = grace_for_call();
         const auto deadline = grace_deadline(grace);
         // Set while the poll before pending runs (no grace, nothing received).
-        std::optional<std::chrono::steady_clock::time_point> poll_end;
+        bool polling = false;
+        std::chrono::steady_clock::time_point poll_end{};
+        // A small receive reads ahead, where nothing else may see the
+        // stream's next bytes first: no event, no test control (its byte
+        // marks and faults count bytes per call), nothing kept.
+        const bool read_ahead = total < socket_limits::read_ahead_below && !fill && kept_.empty() &&
+                                !rt::active() && !events_.enabled(WSK_EVENT_RECEIVE) &&
+                                !events_.enabled(WSK_EVENT_DISCONNECT);
         for (;;) {
-            const net::io_result r = host_.try_receive(pieces);
-            if (!poll_end || r.err != net::error::would_block) {
-                trace_received(*this, pieces, r.bytes, r.err);
+            net::io_result r;
+            if (read_ahead) {
+                r = receive_ahead_locked(pieces, polling);
+            } else {
+                r = host_.try_receive(pieces);
+                if (!polling || r.err != net::error::would_block) {
+                    trace_received(*this, pieces, r.bytes, r.err);
+                }
             }
-            if (poll_end && r.err != net::error::would_block) {
+            if (polling && r.err != net::error::would_block) {
                 poll_ended_locked(true);
-                poll_end.reset();
+                polling = false;
             }
             if (r.err == net::error::none) {
                 received += r.bytes;
@@ -589,16 +602,17 @@ NTSTATUS connection_socket::receive(PWSK_BUF buffer, ULONG flags, PIRP irp) {
             if (grace.count() != 0 || received > 0) {
                 break;
             }
-            if (!poll_end) {
+            if (!polling) {
                 if (!may_poll_before_pending_locked()) {
                     break;
                 }
+                polling = true;
                 poll_end = std::chrono::steady_clock::now() + receive_poll_window;
-            } else if (std::chrono::steady_clock::now() >= *poll_end) {
+            } else if (std::chrono::steady_clock::now() >= poll_end) {
                 poll_ended_locked(false);
                 break;
             }
-            await_readable(host_, *poll_end);
+            await_readable(host_, poll_end);
         }
     }
     auto* op = new receive_operation(*this, irp);
