@@ -186,7 +186,9 @@ void ratio_reporter::print_row(std::ostream& out, const comparison& row) {
     }
     ++missed_;
     const double by = std::fabs(compared - row.target) / (row.target != 0 ? std::fabs(row.target) : 1.0);
-    out << "**misses by " << printf_text("%.0f", by * 100) << "%** |\n";
+    // A ratio that rounds to its target still misses: say so, not "by 0%".
+    const std::string by_text = by < 0.005 ? "<1" : printf_text("%.0f", by * 100);
+    out << "**misses by " << by_text << "%** |\n";
 }
 
 void ratio_reporter::Finalize() {
