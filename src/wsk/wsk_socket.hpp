@@ -233,7 +233,7 @@ private:
     // Copies kept bytes into `pieces` (advanced past them); the count. Lock held.
     std::size_t take_kept_locked(std::vector<net::mutable_buffer>& pieces);
     // One host read for a small WskReceive (kept_ empty): up to
-    // receive_read_ahead_size bytes into the thread's scratch buffer, copied
+    // receive_read_ahead_size bytes into a lent scratch buffer, copied
     // into `pieces` (not advanced), the rest kept as a record. The bytes
     // copied, or the host's error. Traces the host read unless `quiet` (a
     // poll's read that found nothing). Lock held.

@@ -21,7 +21,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
+#include <atomic>
 #include <new>
 #include <unordered_set>
 #include <utility>
@@ -113,13 +113,42 @@ std::size_t connection_socket::take_kept_locked(std::vector<net::mutable_buffer>
     return taken;
 }
 
-net::io_result connection_socket::receive_ahead_locked(const std::vector<net::mutable_buffer>& pieces, bool quiet) {
-    // Per thread, not per socket: a connection keeps only the bytes it read
-    // ahead, in a record of their size.
-    thread_local std::unique_ptr<unsigned char[]> scratch;
-    if (!scratch) {
-        scratch = std::make_unique<unsigned char[]>(socket_limits::receive_read_ahead_size);
+namespace {
+
+// The buffer a read-ahead lands in, lent for the read: one kept between
+// reads for the whole process, and one of its own for a thread that finds
+// it lent. Not per socket (a connection keeps only the bytes it read
+// ahead, in a record of their size), and not thread_local: under MinGW a
+// thread_local whose destructor frees memory corrupts the heap at thread
+// exit (docs/windows.md, "thread_local destructors under MinGW").
+std::atomic<unsigned char*> spare_scratch{nullptr};
+
+class scratch_lease {
+public:
+    scratch_lease() : buffer_(spare_scratch.exchange(nullptr, std::memory_order_acquire)) {
+        if (buffer_ == nullptr) {
+            buffer_ = new unsigned char[socket_limits::receive_read_ahead_size];
+        }
     }
+    ~scratch_lease() {
+        unsigned char* none = nullptr;
+        if (!spare_scratch.compare_exchange_strong(none, buffer_, std::memory_order_release)) {
+            delete[] buffer_;
+        }
+    }
+    scratch_lease(const scratch_lease&) = delete;
+    scratch_lease& operator=(const scratch_lease&) = delete;
+
+    unsigned char* get() const noexcept { return buffer_; }
+
+private:
+    unsigned char* buffer_;
+};
+
+}  // namespace
+
+net::io_result connection_socket::receive_ahead_locked(const std::vector<net::mutable_buffer>& pieces, bool quiet) {
+    const scratch_lease scratch;
     const net::mutable_buffer into{scratch.get(), socket_limits::receive_read_ahead_size};
     const std::span<const net::mutable_buffer> read(&into, 1);
     const net::io_result r = host_.try_receive(read);
