@@ -59,8 +59,8 @@ struct call_result {
 };
 
 template <typename Buffer, typename Single, typename Vectored>
-call_result call_once(std::span<const Buffer> buffers, boost::system::error_code& ec, Single single,
-                      Vectored vectored) {
+call_result one_system_call(std::span<const Buffer> buffers, boost::system::error_code& ec, Single single,
+                            Vectored vectored) {
     ec.clear();
     stream_iovecs vectors(buffers);
     if (vectors.count() == 0) {
@@ -86,7 +86,7 @@ call_result call_once(std::span<const Buffer> buffers, boost::system::error_code
 
 std::size_t send_some(tcp::socket& socket, std::span<const const_buffer> buffers, boost::system::error_code& ec) {
     const int fd = socket.native_handle();
-    const call_result r = call_once(
+    const call_result r = one_system_call(
         buffers, ec, [fd](void* data, std::size_t size) { return ::send(fd, data, size, send_flags); },
         [fd](const msghdr* message) { return ::sendmsg(fd, message, send_flags); });
     return r.n >= 0 ? static_cast<std::size_t>(r.n) : failed(ec);
@@ -95,7 +95,7 @@ std::size_t send_some(tcp::socket& socket, std::span<const const_buffer> buffers
 std::size_t receive_some(tcp::socket& socket, std::span<const mutable_buffer> buffers,
                          boost::system::error_code& ec) {
     const int fd = socket.native_handle();
-    const call_result r = call_once(
+    const call_result r = one_system_call(
         buffers, ec, [fd](void* data, std::size_t size) { return ::recv(fd, data, size, 0); },
         [fd](msghdr* message) { return ::recvmsg(fd, message, 0); });
     if (r.n > 0 || r.none) {
