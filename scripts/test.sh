@@ -7,7 +7,11 @@
 #   3. tsan   clang++ with ThreadSanitizer
 #   4. fuzz   each libFuzzer target for WSKEMU_FUZZ_SECONDS (default 25) s
 #   5. mingw  the Windows build (MinGW-w64), run under Wine
-# Set WSKEMU_SKIP_WINDOWS=1 to skip step 5. Ends with the time each step
+# Set WSKEMU_SKIP_WINDOWS=1 to skip step 5. With WSKEMU_DISCARD_BUILDS=1 (as
+# .ci/run sets it) each step's build tree is deleted once its tests have run,
+# so the run needs the disk of one build tree at a time, not of all five; each
+# step prints the disk free before it starts and the size of what it deletes.
+# Ends with the time each step
 # took, then, when something failed, each failed test with the first lines of
 # its failure, and last "N passed, N failed" (a fuzz target counts as one
 # test): a CI that keeps only the tail of the output still names the culprit.
@@ -67,10 +71,29 @@ collect_ctest_failures() {
     END { flush() }' "$log")
 }
 
+# Prints the space free where the build trees go: a step that runs out of disk
+# fails with a compiler or linker message that does not say how short it was.
+show_disk() {
+  echo "disk: $(df -h --output=avail . | tail -n 1 | tr -d ' ') free before $1"
+}
+
+# Deletes build trees that no later step needs, if asked to (see above).
+discard() {
+  local dir
+  if [[ "${WSKEMU_DISCARD_BUILDS:-0}" != 1 ]]; then return; fi
+  for dir in "$@"; do
+    if [[ -d "$dir" ]]; then
+      echo "disk: deleting $dir ($(du -sh "$dir" | cut -f 1))"
+      rm -rf "$dir"
+    fi
+  done
+}
+
 # Configures, builds and tests one preset.
 run_preset() {
   local preset=$1 start=$SECONDS
   echo "== $preset"
+  show_disk "$preset"
   if cmake --preset "$preset" >"$logs/$preset-configure.log" && cmake --build --preset "$preset" -j "$jobs"; then
     ctest --preset "$preset" -j "$jobs" 2>&1 | tee "$logs/$preset-ctest.log" || true
   else
@@ -91,24 +114,31 @@ if ! grep -qE "^soak: [0-9]+ passed, 0 failed" "$logs/soak.log"; then
   failures+=("soak: $(grep -E "FAIL|[Ee]rror|lost|mismatch" "$logs/soak.log" | head -n 3 | tr '\n' ' ' || true)")
 fi
 timings+=("soak $((SECONDS - start)) s")
+discard build/gcc
 
 run_preset asan
+discard build/asan
 run_preset tsan
+discard build/tsan
 
 echo "== fuzz"
+show_disk fuzz
 start=$SECONDS
 scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || true
 count "$logs/fuzz.log"
 while IFS= read -r line; do failures+=("fuzz: $line"); done < <(grep -E "^fuzz_[a-z0-9_]+: (FAILED|no such target)" "$logs/fuzz.log")
 timings+=("fuzz $((SECONDS - start)) s")
+discard build/fuzz
 
 if [[ "${WSKEMU_SKIP_WINDOWS:-0}" != 1 ]]; then
   echo "== mingw (Wine)"
+  show_disk mingw
   start=$SECONDS
   scripts/windows/run-tests.sh 2>&1 | tee "$logs/mingw-ctest.log" || true
   count "$logs/mingw-ctest.log"
   collect_ctest_failures mingw "$logs/mingw-ctest.log"
   timings+=("mingw $((SECONDS - start)) s")
+  discard build/mingw build/mingw-deps
 fi
 
 echo
