@@ -142,7 +142,9 @@ constexpr std::size_t max_connect_data = 65535;  // WskConnectEx's limit
 // The tag of the provider's data records ("WskC").
 constexpr ULONG record_tag = 0x436B7357;
 // One host read of the event side: the capacity of the record it reads into.
-constexpr std::size_t event_read_size = 65536;
+// 64 KiB took two to three times the host reads per byte of a blocking recv()
+// into a large buffer (docs/performance.md, "ninth session").
+constexpr std::size_t event_read_size = 262144;
 // A read of fewer bytes is copied into a record of its size, and the large
 // one is read into again, so that kept bytes take at most twice their memory.
 constexpr std::size_t event_read_copied_below = event_read_size / 2;

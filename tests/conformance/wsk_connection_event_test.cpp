@@ -521,7 +521,7 @@ TEST_P(WskReleaseDataIndication, CloseDoesNotReleaseRetainedListsAndTheVerifierR
     EXPECT_EQ(close(s), STATUS_SUCCESS);
     expect_verifier_reports({"indication.not_released"});
     EXPECT_EQ(bytes_of(list), data) << "still allocated after the close";
-    // A small read is copied out of the 64 KiB block the host read landed in.
+    // A small read is copied out of the large block the host read landed in.
     const auto block = wskemu::kernel::block_history_of(list);
     EXPECT_EQ(block.state, wskemu::kernel::block_state::live);
     EXPECT_LT(block.info.size, 1024u) << "a record of 100 bytes takes about its size";
