@@ -1,6 +1,6 @@
 // Conformance tests of the read-ahead of small WskReceive calls
 // (src/wsk/wsk_socket_indications.cpp, receive_ahead_locked; docs/semantics.md,
-// "WskReceive reads ahead"): a receive for fewer than 2 KiB reads what the
+// "WskReceive reads ahead"): a receive for fewer than 8 KiB reads what the
 // host has, up to 64 KiB, and keeps the rest for the next receives. The
 // driver must see the same stream as without it: every byte once, in order,
 // the peer's close after the last byte, and nothing left allocated.
@@ -88,7 +88,7 @@ TEST_P(WskReceiveReadAhead, SmallReceivesGetEveryByteOnceInOrder) {
     PWSK_SOCKET s = connected_socket();
     const auto data = pattern(150000, 3);
     std::thread sender([&] { peer_->send(data.data(), data.size()); });
-    const std::size_t sizes[] = {1, 7, 100, 1000, 2047, 13};
+    const std::size_t sizes[] = {1, 7, 100, 1000, 2047, 4096, 8191, 13};
     std::vector<unsigned char> got;
     bool ok = true;
     for (std::size_t i = 0; ok && got.size() < data.size(); ++i) {
@@ -191,12 +191,25 @@ TEST_P(WskReceiveReadAhead, TestControlTurnsItOffSoThatByteMarksCountPerCall) {
     EXPECT_EQ(got, data);
 }
 
-TEST_P(WskReceiveReadAhead, LargerReceivesDoNotReadAhead) {
-    const auto data = pattern(10000, 10);
+TEST_P(WskReceiveReadAhead, ReceivesUpTo8KiBReadAhead) {
+    const auto data = pattern(20000, 11);
     PWSK_SOCKET s = socket_holding(data);
     std::vector<unsigned char> got;
-    ASSERT_EQ(receive_into(s, 2048, got), STATUS_SUCCESS);
-    EXPECT_EQ(last_information_, 2048u);
+    ASSERT_EQ(receive_into(s, 4096, got), STATUS_SUCCESS);
+    EXPECT_EQ(kept(s), data.size() - 4096) << "a 4 KiB receive reads ahead";
+    ASSERT_EQ(receive_into(s, 8191, got), STATUS_SUCCESS);
+    EXPECT_EQ(last_information_, 8191u) << "served from the kept bytes";
+    ASSERT_EQ(receive_into(s, data.size() - got.size(), got, WSK_FLAG_WAITALL), STATUS_SUCCESS);
+    EXPECT_EQ(got, data);
+    EXPECT_EQ(kept(s), 0u);
+}
+
+TEST_P(WskReceiveReadAhead, LargerReceivesDoNotReadAhead) {
+    const auto data = pattern(20000, 10);
+    PWSK_SOCKET s = socket_holding(data);
+    std::vector<unsigned char> got;
+    ASSERT_EQ(receive_into(s, 8192, got), STATUS_SUCCESS);
+    EXPECT_EQ(last_information_, 8192u);
     EXPECT_EQ(kept(s), 0u);
 }
 
