@@ -11,10 +11,10 @@
 # .ci/run sets it) each step's build tree is deleted once its tests have run,
 # so the run needs the disk of one build tree at a time, not of all five; each
 # step prints the disk free before it starts and the size of what it deletes.
-# Ends with the time each step
-# took, then, when something failed, each failed test with the first lines of
-# its failure, and last "N passed, N failed" (a fuzz target counts as one
-# test): a CI that keeps only the tail of the output still names the culprit.
+# Ends with the time each step took, then, when something failed, each failed
+# test with the first lines of its failure, and last "N passed, N failed" (a
+# fuzz target counts as one test): a CI that keeps only the tail of the output
+# still names the culprit.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

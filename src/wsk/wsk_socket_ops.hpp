@@ -144,7 +144,7 @@ constexpr ULONG record_tag = 0x436B7357;
 // One host read of the event side: the capacity of the record it reads into.
 // 64 KiB took two to three times the host reads per byte of a blocking recv()
 // into a large buffer (docs/performance.md, "ninth session").
-constexpr std::size_t event_read_size = 262144;
+constexpr std::size_t event_read_size = 256 * 1024;
 // A read of fewer bytes is copied into a record of its size, and the large
 // one is read into again, so that kept bytes take at most twice their memory.
 constexpr std::size_t event_read_copied_below = event_read_size / 2;
@@ -154,8 +154,8 @@ constexpr std::size_t max_chain = 8;
 constexpr std::size_t read_ahead_limit = 256 * 1024;
 // A WskReceive for fewer bytes than this reads ahead: one host read of up to
 // receive_read_ahead_size bytes, the rest kept for the next receives
-// (docs/performance.md, "Reading ahead for small receives"; 8 KiB since the
-// ninth session, where 4 KiB receives gained a tenth from it).
+// (docs/semantics.md, "WskReceive reads ahead"; docs/performance.md, "eighth
+// session" and "ninth session" for the measurements).
 constexpr std::size_t read_ahead_below = 8192;
 constexpr std::size_t receive_read_ahead_size = 65536;
 // Bytes the driver retains on a socket from which indications carry
